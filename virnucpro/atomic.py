@@ -1,0 +1,48 @@
+"""Write files under a temporary name and rename them into place once complete.
+
+A reader (or a resumed run) therefore sees either the whole file or no file, never a half.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+
+def temporary_path(final_path: Path) -> Path:
+    """A hidden sibling of ``final_path`` unique to this process."""
+    return final_path.with_name(f".{final_path.name}.{os.getpid()}.tmp")
+
+
+@contextlib.contextmanager
+def atomic_open(final_path: Path, mode: str = "w", **open_kwargs: Any) -> Iterator[IO]:
+    """Open a temporary sibling for writing; on success rename it to ``final_path``.
+
+    On any exception the temporary file is removed and ``final_path`` is left untouched.
+    """
+    final_path = Path(final_path)
+    tmp = temporary_path(final_path)
+    if "b" not in mode:
+        open_kwargs.setdefault("encoding", "utf-8")
+        open_kwargs.setdefault("newline", "\n")
+    try:
+        with open(tmp, mode, **open_kwargs) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, final_path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+def atomic_torch_save(obj: Any, final_path: Path) -> None:
+    """``torch.save`` through :func:`atomic_open`."""
+    import torch  # only stages that already use torch call this
+
+    with atomic_open(final_path, "wb") as handle:
+        torch.save(obj, handle)

@@ -1,0 +1,119 @@
+"""Every file a run reads or writes, named in one place."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+_FASTA_SUFFIXES = (".fasta", ".fas", ".fna", ".fa", ".ffn", ".faa", ".fsa")
+_SPLIT_NAME = re.compile(r"^output_(\d+)\.fa$")
+
+
+def input_stem(input_path: Path) -> str:
+    """The input's name without ``.gz`` and a FASTA suffix: ``reads.fa.gz`` -> ``reads``."""
+    name = Path(input_path).name
+    if name.lower().endswith(".gz"):
+        name = name[:-3]
+    for suffix in _FASTA_SUFFIXES:
+        if name.lower().endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    """The layout of one run's output directory (same names as the original tool).
+
+    Stages 1-4 write ``<stem>_chunked<L>.fa``, ``<stem>_identified_nucleotide.fa``,
+    ``<stem>_identified_protein.faa`` and the split folders; stages 5-6 write their feature files
+    beside the split files; stage 7 writes ``<stem>_merged/``; stages 8-9 write the result tables.
+    """
+
+    input_fasta: Path
+    output_dir: Path
+    chunk_length: int
+
+    @property
+    def stem(self) -> str:
+        return input_stem(self.input_fasta)
+
+    @property
+    def chunked_fasta(self) -> Path:
+        return self.output_dir / f"{self.stem}_chunked{self.chunk_length}.fa"
+
+    @property
+    def sequence_manifest(self) -> Path:
+        """Tab-separated ``id, length, chunks`` of every input record (written by stage 1)."""
+        return self.output_dir / f"{self.stem}_sequences.tsv"
+
+    @property
+    def identified_nucleotide(self) -> Path:
+        return self.output_dir / f"{self.stem}_identified_nucleotide.fa"
+
+    @property
+    def identified_protein(self) -> Path:
+        return self.output_dir / f"{self.stem}_identified_protein.faa"
+
+    @property
+    def nucleotide_split_dir(self) -> Path:
+        return self.output_dir / f"{self.stem}_nucleotide"
+
+    @property
+    def protein_split_dir(self) -> Path:
+        return self.output_dir / f"{self.stem}_protein"
+
+    @property
+    def merged_dir(self) -> Path:
+        return self.output_dir / f"{self.stem}_merged"
+
+    def nucleotide_split(self, index: int) -> Path:
+        return self.nucleotide_split_dir / f"output_{index}.fa"
+
+    def protein_split(self, index: int) -> Path:
+        return self.protein_split_dir / f"output_{index}.fa"
+
+    def dnabert_features(self, index: int) -> Path:
+        return self.nucleotide_split_dir / f"output_{index}_DNABERT_S.pt"
+
+    def esm_features(self, index: int) -> Path:
+        return self.protein_split_dir / f"output_{index}_ESM.pt"
+
+    def merged_features(self, index: int) -> Path:
+        return self.merged_dir / f"output_{index}_merged.pt"
+
+    def split_indices(self) -> list[int]:
+        """The numbers N of the nucleotide split files ``output_N.fa`` present, ascending."""
+        if not self.nucleotide_split_dir.is_dir():
+            return []
+        found = (_SPLIT_NAME.match(p.name) for p in self.nucleotide_split_dir.iterdir())
+        return sorted(int(m.group(1)) for m in found if m)
+
+    @property
+    def prediction_results(self) -> Path:
+        return self.output_dir / "prediction_results.txt"
+
+    @property
+    def consensus_results(self) -> Path:
+        return self.output_dir / "prediction_results_highestscore.csv"
+
+    @property
+    def sequence_summary(self) -> Path:
+        return self.output_dir / "sequence_summary.tsv"
+
+    @property
+    def state_dir(self) -> Path:
+        """Checkpoint records of finished stages (see ``virnucpro.pipeline.checkpoint``)."""
+        return self.output_dir / ".virnucpro"
+
+    def intermediates(self) -> list[Path]:
+        """Files and folders removed at the end of a run unless ``--keep-intermediate``."""
+        return [
+            self.chunked_fasta,
+            self.sequence_manifest,
+            self.identified_nucleotide,
+            self.identified_protein,
+            self.nucleotide_split_dir,
+            self.protein_split_dir,
+            self.merged_dir,
+        ]

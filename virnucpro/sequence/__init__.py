@@ -1,0 +1,1 @@
+"""Sequence handling: FASTA reading, chunking, six-frame translation and file splitting."""
