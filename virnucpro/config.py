@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -13,11 +14,18 @@ CHUNK_LENGTHS = (300, 500)
 RESULT_SETTINGS = ("chunk_length", "model", "dnabert", "esm", "precision", "sequences_per_file")
 
 
+def default_cache_dir() -> Path:
+    """Where models are cached when no ``cache_dir`` is given: ``$XDG_CACHE_HOME/virnucpro``."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "virnucpro"
+
+
 @dataclass(frozen=True)
 class PipelineConfig:
     """Everything a run needs besides its input and output paths.
 
     Attributes:
+        output_dir: where outputs go; None means ``<input stem>_virnucpro`` in the current folder.
         chunk_length: 300 or 500; the chunk size and the published classifier it pairs with.
         model: classifier: ``"300"``, ``"500"`` (published files, downloaded and cached) or a path.
         dnabert: DNABERT-S hub id or local directory.
@@ -34,10 +42,11 @@ class PipelineConfig:
         force: remove a previous run's outputs and start over.
         demo: use the offline demo models (meaningless calls).
         baseline_seconds: wall time of a reference run, for the speedup line of the summary.
-        cache_dir: where downloaded or generated models are cached (None: the platform default).
+        cache_dir: where downloaded or generated models are cached (None: ``default_cache_dir()``).
         progress: show progress bars (still off when stderr is not a terminal).
     """
 
+    output_dir: Path | None = None
     chunk_length: int = 500
     model: str = "500"
     dnabert: str = DEFAULT_DNABERT
@@ -64,6 +73,11 @@ class PipelineConfig:
             raise ValueError("sequences_per_file must be at least 1")
         if self.threads < 1:
             raise ValueError("threads must be at least 1")
+
+    @property
+    def model_cache_dir(self) -> Path:
+        """The model cache in use."""
+        return self.cache_dir if self.cache_dir is not None else default_cache_dir()
 
     def result_settings(self) -> dict:
         """The settings that change results, as plain data (for checkpoint hashes)."""

@@ -1,0 +1,36 @@
+"""Shared test fixtures: isolated model caches, the reference data and the demo models."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# Model caches under a temporary folder, set before any test imports transformers or torch.hub,
+# so no test ever writes to (or reads from) the home folder.
+_CACHE_ROOT = Path(tempfile.mkdtemp(prefix="virnucpro-test-cache-"))
+os.environ["HF_HOME"] = str(_CACHE_ROOT / "hf")
+os.environ["TORCH_HOME"] = str(_CACHE_ROOT / "torch")
+os.environ["XDG_CACHE_HOME"] = str(_CACHE_ROOT / "xdg")
+os.environ["HF_HUB_OFFLINE"] = "1"
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    """The read-only reference data of the original tool (``../shared/reference``)."""
+    path = (REPO_ROOT.parent / "shared" / "reference").resolve()
+    if not path.is_dir():
+        pytest.fail(f"reference data not found at {path}: tests need ../shared/reference")
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_models(tmp_path_factory):
+    """The offline demo models, built once per test session."""
+    from virnucpro.models.demo import write_demo_models
+
+    return write_demo_models(tmp_path_factory.mktemp("demo-models"))
