@@ -61,11 +61,14 @@ def _read_classifier_file(path: Path) -> object:
     except FileNotFoundError:
         raise ModelFileError(f"{path}: classifier file not found") from None
     except pickle.UnpicklingError as error:
+        if "global" not in str(error).lower():
+            message = f"{path}: not a readable PyTorch file ({_unsupported_global(error)})"
+            raise ModelFileError(message) from None
         raise ModelFileError(
             f"{path}: refused to load: the file holds types other than the VirNucPro classifier "
             f"and torch tensors ({_unsupported_global(error)})"
         ) from None
-    except (RuntimeError, OSError, EOFError, ValueError) as error:
+    except Exception as error:  # torch.load on arbitrary bytes raises many kinds of errors
         message = f"{path}: not a readable PyTorch file ({_first_line(error)})"
         raise ModelFileError(message) from None
 
@@ -74,7 +77,7 @@ def _unsupported_global(error: BaseException) -> str:
     """The line of torch's weights-only message that names the refused type."""
     for line in str(error).splitlines():
         if "unsupported" in line.lower():
-            return line.strip()
+            return line.strip().removeprefix("WeightsUnpickler error: ").split(" was not")[0]
     return _first_line(error)
 
 
