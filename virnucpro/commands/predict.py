@@ -1,21 +1,38 @@
-"""``virnucpro predict``: all nine stages, FASTA in, viral calls out."""
+"""``virnucpro predict``: all nine stages, FASTA in, viral calls out (also under torchrun)."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
+from pathlib import Path
 
 from virnucpro.cli import config_from_args
+from virnucpro.logs import configure_logging
 
 logger = logging.getLogger(__name__)
 
 
+def _quiet_worker_rank(args: argparse.Namespace, rank: int) -> None:
+    """Ranks other than 0 log warnings only (and to a log file of their own)."""
+    log_file = args.log_file
+    if log_file is not None:
+        log_file = Path(f"{log_file}.rank{rank}")
+    configure_logging(logging.DEBUG if args.verbose else logging.WARNING, log_file)
+
+
 def main(args: argparse.Namespace) -> None:
     """Run the prediction pipeline on ``args.input`` and list the result files."""
+    from virnucpro.pipeline.distributed import World
     from virnucpro.pipeline.predict import run_prediction  # imports torch
 
+    world = World.from_environment()
     config = config_from_args(args)
-    paths = run_prediction(args.input, config)
-    logger.info("Results in %s:", paths.output_dir)
-    for path in (paths.prediction_results, paths.consensus_results, paths.sequence_summary):
-        logger.info("  %s", path.name)
+    if not world.is_main:
+        _quiet_worker_rank(args, world.rank)
+        config = dataclasses.replace(config, progress=False)
+    paths = run_prediction(args.input, config, world)
+    if world.is_main:
+        logger.info("Results in %s:", paths.output_dir)
+        for path in (paths.prediction_results, paths.consensus_results, paths.sequence_summary):
+            logger.info("  %s", path.name)

@@ -1,0 +1,164 @@
+"""Runs under ``torchrun``: rank 0 prepares and finishes, every rank extracts features.
+
+Rank 0 runs stages 1-4, then broadcasts the outcome, the resolved configuration and each rank's
+split files (spread by token count). Every rank runs stages 5-6 on its own files, on
+``cuda:LOCAL_RANK`` or the CPU (gloo), in a registry of its own. The ranks' outcomes and timing
+snapshots are gathered to rank 0, which merges the snapshots (origins ``rank0``, ``rank1``, ...)
+and runs stages 7-9. Output files go to a filesystem shared by all ranks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from virnucpro.config import PipelineConfig
+from virnucpro.errors import RankFailedError
+from virnucpro.paths import RunPaths
+from virnucpro.pipeline.balance import assign_by_cost, sequence_residues
+from virnucpro.pipeline.checkpoint import RunState
+
+logger = logging.getLogger(__name__)
+
+# Ranks wait in collectives while rank 0 preprocesses and while the slowest rank extracts
+# features; a dead rank is detected by torchrun, which then stops the others, so this is long.
+COLLECTIVE_TIMEOUT = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class World:
+    """This process's place in a ``torchrun`` launch (a single process is rank 0 of 1)."""
+
+    rank: int = 0
+    size: int = 1
+    local_rank: int = 0
+    local_size: int = 1
+    launched: bool = False
+
+    @classmethod
+    def from_environment(cls, environ: dict[str, str] | None = None) -> World:
+        """Read the variables that ``torchrun`` sets; without them, a single process."""
+        env = os.environ if environ is None else environ
+        if "WORLD_SIZE" not in env or "RANK" not in env:
+            return cls()
+        return cls(
+            rank=int(env["RANK"]),
+            size=int(env["WORLD_SIZE"]),
+            local_rank=int(env.get("LOCAL_RANK", 0)),
+            local_size=int(env.get("LOCAL_WORLD_SIZE", env["WORLD_SIZE"])),
+            launched=True,
+        )
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def rank_device(device: str, world: World) -> str:
+    """The device of this rank: ``auto`` / ``cuda`` become ``cuda:LOCAL_RANK`` when CUDA exists."""
+    import torch
+
+    if device == "cuda" or (device == "auto" and torch.cuda.is_available()):
+        return f"cuda:{world.local_rank}"
+    return "cpu" if device == "auto" else device
+
+
+def init_process_group(device: str, world: World) -> None:
+    """NCCL for GPU ranks, gloo for CPU ranks; CPU ranks share the cores between them."""
+    import torch
+    import torch.distributed as dist
+
+    if device.startswith("cuda"):
+        torch.cuda.set_device(torch.device(device))
+        backend = "nccl"
+    else:
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // world.local_size))
+        backend = "gloo"
+    dist.init_process_group(backend=backend, timeout=COLLECTIVE_TIMEOUT)
+
+
+def broadcast_from_main(value: object) -> object:
+    """Rank 0's ``value`` on every rank."""
+    import torch.distributed as dist
+
+    box = [value]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]
+
+
+def gather_to_main(value: object, world: World) -> list[object] | None:
+    """Every rank's ``value``, in rank order, on rank 0 (None elsewhere)."""
+    import torch.distributed as dist
+
+    gathered: list[object] | None = [None] * world.size if world.is_main else None
+    dist.gather_object(value, gathered, dst=0)
+    return gathered
+
+
+# feature stage name -> the split files of each rank, or None when a resumed run finished it
+FeaturePlan = dict[str, list[list[int]] | None]
+
+
+def _spread_missing(
+    paths: RunPaths, config: PipelineConfig, ranks: int,
+    output: Callable[[int], Path], source: Callable[[int], Path],
+) -> list[list[int]]:
+    costs = {
+        index: sequence_residues(source(index))
+        for index in paths.split_indices()
+        if not (config.resume and output(index).exists())
+    }
+    return assign_by_cost(costs, ranks)
+
+
+def plan_feature_work(paths: RunPaths, state: RunState, config: PipelineConfig, ranks: int,
+                      stage_names: tuple[str, str]) -> FeaturePlan:
+    """Spread the split files still missing features over the ranks, by residue count."""
+    dnabert_name, esm_name = stage_names
+    sides = {
+        dnabert_name: (paths.dnabert_features, paths.nucleotide_split),
+        esm_name: (paths.esm_features, paths.protein_split),
+    }
+    return {
+        name: None if config.resume and state.is_done(name)
+        else _spread_missing(paths, config, ranks, output, source)
+        for name, (output, source) in sides.items()
+    }
+
+
+@dataclass
+class RankOutcome:
+    """What a rank reports back after its feature stages."""
+
+    rank: int
+    error: str | None
+    snapshot: object
+
+
+def failed_ranks_error(outcomes: list[RankOutcome]) -> RankFailedError | None:
+    """One error naming every rank that failed, or None."""
+    failed = [o for o in outcomes if o.error is not None]
+    if not failed:
+        return None
+    details = "; ".join(f"rank {o.rank}: {o.error}" for o in failed)
+    return RankFailedError(
+        f"{len(failed)} of {len(outcomes)} ranks failed ({details}); fix the cause and run "
+        "the same command with --resume to finish only the missing work"
+    )
+
+
+def rank_config(config: PipelineConfig, world: World) -> PipelineConfig:
+    """The configuration of this rank: its device, and fewer CPU threads when ranks share cores."""
+    return dataclasses.replace(config, device=rank_device(config.device, world))
+
+
+def destroy_process_group() -> None:
+    import torch.distributed as dist
+
+    if dist.is_initialized():
+        dist.destroy_process_group()
