@@ -1,0 +1,67 @@
+"""DNABERT-S embeddings: the mean of the last hidden state over every token of a sequence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from virnucpro.features.embedder import BatchedEmbedder
+
+
+class DNABertEmbedder(BatchedEmbedder):
+    """Embed nucleotide sequences with a :class:`~virnucpro.models.dnabert_s.DNABertS`.
+
+    The embedding is the mean of the last hidden state over all tokens, ``[CLS]`` and ``[SEP]``
+    included, which is what the original tool computes one sequence at a time; batches are
+    padded and the mean skips the padding.
+
+    Args:
+        model: the encoder (moved to ``device`` and ``dtype`` here, set to eval mode).
+        tokenizer: the model's tokenizer (adds ``[CLS]`` and ``[SEP]``).
+        device: where to run.
+        dtype: the model's floating-point type on that device.
+        tokens_per_batch: padded tokens per batch.
+    """
+
+    name = "DNABERT-S"
+
+    def __init__(self, model, tokenizer, device, dtype=torch.float32, tokens_per_batch=16384):
+        super().__init__(device, tokens_per_batch)
+        self.model = model.to(device=self.device, dtype=dtype).eval()
+        self.tokenizer = tokenizer
+        pad = tokenizer.pad_token_id
+        self.pad_id = 0 if pad is None else pad
+
+    @property
+    def dim(self) -> int:
+        """Hidden size of the encoder."""
+        return self.model.hidden_size
+
+    def tokenize(self, sequences: Sequence[str]) -> list[list[int]]:
+        """Token ids with ``[CLS]`` and ``[SEP]``, never truncated (as the original)."""
+        if not sequences:
+            return []
+        encoded = self.tokenizer(list(sequences), add_special_tokens=True, truncation=False)
+        return [list(ids) for ids in encoded["input_ids"]]
+
+    @torch.inference_mode()
+    def embed_tokens(self, token_ids: Sequence[Sequence[int]]) -> torch.Tensor:
+        """Masked mean of the last hidden state of one padded batch, float32 on the CPU."""
+        input_ids, mask = pad_batch(token_ids, self.pad_id)
+        input_ids, mask = input_ids.to(self.device), mask.to(self.device)
+        hidden = self.model(input_ids, mask).float()
+        weights = mask.unsqueeze(-1).float()
+        mean = (hidden * weights).sum(dim=1) / weights.sum(dim=1)
+        return mean.cpu()
+
+
+def pad_batch(token_ids: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Right-padded ``[B, L]`` ids and the matching 0/1 attention mask."""
+    length = max(len(ids) for ids in token_ids)
+    input_ids = torch.full((len(token_ids), length), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(token_ids), length), dtype=torch.long)
+    for row, ids in enumerate(token_ids):
+        input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+        mask[row, : len(ids)] = 1
+    return input_ids, mask

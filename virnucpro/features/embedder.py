@@ -1,0 +1,108 @@
+"""The batching, out-of-memory and ordering logic that both feature extractors share."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from virnucpro.errors import GpuOutOfMemoryError
+from virnucpro.features.batching import split_batch, token_budget_batches
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Embeddings:
+    """The embeddings of a list of sequences, in input order.
+
+    Attributes:
+        data: ``[n, dim]`` float32 on the CPU.
+        tokens: real (unpadded) tokens the model read, special tokens included.
+    """
+
+    data: torch.Tensor
+    tokens: int
+
+
+class BatchedEmbedder:
+    """Embed sequences in length-sorted batches under a token budget.
+
+    Subclasses turn sequences into token ids (:meth:`tokenize`) and a list of token-id lists
+    into one embedding per list (:meth:`embed_tokens`). This class batches, restores the input
+    order, and on a CUDA out-of-memory error halves the batch and retries it, so that no
+    sequence is lost or embedded twice; later batches keep the smaller size.
+    """
+
+    #: Name used in log messages.
+    name = "model"
+
+    def __init__(self, device: torch.device, tokens_per_batch: int):
+        self.device = torch.device(device)
+        self.tokens_per_batch = tokens_per_batch
+        self.max_batch_size: int | None = None  # set after an out-of-memory error
+
+    @property
+    def dim(self) -> int:
+        """Width of one embedding."""
+        raise NotImplementedError
+
+    def tokenize(self, sequences: Sequence[str]) -> list[list[int]]:
+        """Token ids of each sequence, special tokens included."""
+        raise NotImplementedError
+
+    def embed_tokens(self, token_ids: Sequence[Sequence[int]]) -> torch.Tensor:
+        """``[len(token_ids), dim]`` float32 CPU embeddings of one batch."""
+        raise NotImplementedError
+
+    def embed(self, sequences: Sequence[str], progress=None) -> Embeddings:
+        """Embeddings of ``sequences`` in their input order.
+
+        Args:
+            sequences: the sequences to embed.
+            progress: optional tqdm-like bar, advanced by the sequences of each batch done.
+
+        Raises:
+            GpuOutOfMemoryError: the GPU runs out of memory for a single sequence.
+        """
+        token_ids = self.tokenize(sequences)
+        data = torch.zeros(len(sequences), self.dim, dtype=torch.float32)
+        lengths = [len(ids) for ids in token_ids]
+        for batch in token_budget_batches(lengths, self.tokens_per_batch):
+            self._embed_batch(batch, token_ids, data)
+            if progress is not None:
+                progress.update(len(batch))
+        return Embeddings(data=data, tokens=sum(lengths))
+
+    def _embed_batch(self, batch: list[int], token_ids: list[list[int]], out: torch.Tensor):
+        """Fill ``out`` rows of ``batch``, halving pieces that run out of GPU memory."""
+        pending = deque(split_batch(batch, self.max_batch_size or len(batch)))
+        while pending:
+            piece = pending.popleft()
+            try:
+                out[piece] = self.embed_tokens([token_ids[i] for i in piece])
+                continue
+            except torch.cuda.OutOfMemoryError:
+                pass  # handled below, once the exception (and its frames' tensors) is released
+            self._shrink_after_oom(piece, token_ids)
+            half = self.max_batch_size
+            pending.extendleft([piece[half:], piece[:half]])  # first half goes first
+
+    def _shrink_after_oom(self, piece: list[int], token_ids: list[list[int]]) -> None:
+        """Free the allocator cache and cap the batch size at half of ``piece`` (rounded up)."""
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+        if len(piece) == 1:
+            raise GpuOutOfMemoryError(
+                f"{self.name}: the GPU ({self.device}) ran out of memory on a single sequence of "
+                f"{len(token_ids[piece[0]])} tokens. Free the GPU, use --precision bf16 or "
+                "fp16, or run on another device (--device cpu)."
+            )
+        self.max_batch_size = (len(piece) + 1) // 2
+        logger.warning(
+            "%s: CUDA out of memory on a batch of %d sequences; retrying in batches of %d",
+            self.name, len(piece), self.max_batch_size,
+        )

@@ -1,0 +1,62 @@
+"""ESM-2 embeddings: the mean of the last layer over the residues of a protein."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from virnucpro.features.embedder import BatchedEmbedder
+
+#: Residues averaged per protein, as in the original tool (longer proteins are still run
+#: whole, as its batch converter does, but only their first 1,024 residues are averaged).
+TRUNCATION_RESIDUES = 1024
+
+
+class ESMEmbedder(BatchedEmbedder):
+    """Embed protein sequences with a fair-esm ESM-2 model.
+
+    Tokens are BOS, the residues and EOS, as fair-esm's batch converter builds them; the
+    embedding is the mean of the last layer's representation over residue positions
+    ``1..min(len, 1024)``, BOS and EOS excluded.
+
+    Args:
+        model: an ``esm.model.esm2.ESM2`` (moved to ``device`` and ``dtype``, set to eval mode).
+        alphabet: its ``esm.data.Alphabet``.
+        device: where to run.
+        dtype: the model's floating-point type on that device.
+        tokens_per_batch: padded tokens per batch, BOS and EOS included.
+    """
+
+    name = "ESM-2"
+
+    def __init__(self, model, alphabet, device, dtype=torch.float32, tokens_per_batch=4096):
+        super().__init__(device, tokens_per_batch)
+        self.model = model.to(device=self.device, dtype=dtype).eval()
+        self.alphabet = alphabet
+        self.layer = model.num_layers
+
+    @property
+    def dim(self) -> int:
+        """Embedding width of the model."""
+        return self.model.embed_dim
+
+    def tokenize(self, sequences: Sequence[str]) -> list[list[int]]:
+        """``[BOS] residues [EOS]`` ids of each protein, untruncated."""
+        alphabet = self.alphabet
+        return [[alphabet.cls_idx, *alphabet.encode(seq), alphabet.eos_idx] for seq in sequences]
+
+    @torch.inference_mode()
+    def embed_tokens(self, token_ids: Sequence[Sequence[int]]) -> torch.Tensor:
+        """Mean over residues 1..min(len, 1024) of the last layer, float32 on the CPU."""
+        length = max(len(ids) for ids in token_ids)
+        tokens = torch.full((len(token_ids), length), self.alphabet.padding_idx, dtype=torch.long)
+        weights = torch.zeros((len(token_ids), length, 1), dtype=torch.float32)
+        for row, ids in enumerate(token_ids):
+            tokens[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+            residues = min(len(ids) - 2, TRUNCATION_RESIDUES)
+            weights[row, 1 : residues + 1] = 1.0
+        output = self.model(tokens.to(self.device), repr_layers=[self.layer])
+        hidden = output["representations"][self.layer].float()
+        weights = weights.to(self.device)
+        return ((hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)).cpu()
