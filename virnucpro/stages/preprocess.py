@@ -1,0 +1,94 @@
+"""Stages 1-4: sequence chunking, six-frame translation and splitting into numbered files.
+
+Pure Python and numpy: nothing here imports torch, so ``virnucpro preprocess`` starts fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from virnucpro.atomic import atomic_open
+from virnucpro.config import PipelineConfig
+from virnucpro.errors import InputError
+from virnucpro.paths import RunPaths
+from virnucpro.progress import progress_bar
+from virnucpro.sequence.chunking import write_chunks
+from virnucpro.sequence.fasta import read_fasta, unique_ids
+from virnucpro.sequence.splitting import remove_split_files, split_fasta
+from virnucpro.sequence.translation import translate_stream
+from virnucpro_telemetry import add_metrics, timed_stage
+
+
+@timed_stage("Sequence Chunking")
+def chunk_sequences(paths: RunPaths, config: PipelineConfig) -> None:
+    """Stage 1: cut every input sequence into chunks; write the chunk FASTA and the manifest.
+
+    Both files are written under temporary names and renamed only once the whole input has been
+    read and checked, so a bad record or a duplicate id leaves neither file behind.
+
+    Raises:
+        InputError: the input is not valid FASTA, repeats an id, or has no sequence at all.
+    """
+    paths.chunked_fasta.parent.mkdir(parents=True, exist_ok=True)
+    records = unique_ids(read_fasta(paths.input_fasta), paths.input_fasta)
+    records = progress_bar(records, desc="Chunking", unit="seq", enabled=config.progress)
+    with (
+        atomic_open(paths.chunked_fasta) as chunks_out,
+        atomic_open(paths.sequence_manifest) as manifest_out,
+    ):
+        summary = write_chunks(records, config.chunk_length, chunks_out, manifest_out)
+        if not summary.chunks:
+            raise InputError(
+                f"{paths.input_fasta}: none of its {summary.sequences} record(s) has a sequence; "
+                "nothing to classify"
+            )
+    add_metrics(
+        sequences=summary.sequences,
+        empty_sequences=summary.empty,
+        chunks=summary.chunks,
+        bases=summary.bases,
+    )
+
+
+@timed_stage("Six-Frame Translation")
+def translate_chunks(paths: RunPaths, config: PipelineConfig) -> None:
+    """Stage 2: translate every chunk in six frames; write the kept frames' nucleotides and
+    proteins (one line per sequence, the same ids in the same order)."""
+    chunks = ((record.id, record.sequence) for record in read_fasta(paths.chunked_fasta))
+    chunk_count = frame_count = 0
+    bar = progress_bar(desc="Translating", unit="chunk", enabled=config.progress)
+    with (
+        bar,
+        atomic_open(paths.identified_nucleotide) as nucleotide_out,
+        atomic_open(paths.identified_protein) as protein_out,
+    ):
+        for batch in translate_stream(chunks, threads=config.threads):
+            nucleotide_out.write(batch.nucleotide)
+            protein_out.write(batch.protein)
+            chunk_count += batch.chunks
+            frame_count += batch.frames
+            bar.update(batch.chunks)
+    add_metrics(chunks=chunk_count, frames=frame_count, threads=config.threads)
+
+
+@timed_stage("Nucleotide File Splitting")
+def split_nucleotide_file(paths: RunPaths, config: PipelineConfig) -> None:
+    """Stage 3: split the identified nucleotide file into ``output_<N>.fa`` files."""
+    _split(paths.identified_nucleotide, paths.nucleotide_split_dir, paths.nucleotide_split, config)
+
+
+@timed_stage("Protein File Splitting")
+def split_protein_file(paths: RunPaths, config: PipelineConfig) -> None:
+    """Stage 4: split the identified protein file into ``output_<N>.fa`` files."""
+    _split(paths.identified_protein, paths.protein_split_dir, paths.protein_split, config)
+
+
+def _split(
+    source: Path, folder: Path, destination: Callable[[int], Path], config: PipelineConfig
+) -> None:
+    """Replace the split files in ``folder`` with a fresh split of ``source``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stale = remove_split_files(folder)
+    files, records = split_fasta(source, destination, config.sequences_per_file)
+    add_metrics(sequences=records, files=files, stale_files_removed=stale)
