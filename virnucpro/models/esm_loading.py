@@ -60,7 +60,7 @@ def resolve_checkpoint(source: str | Path, cache_dir: Path | None = None) -> Pat
     """The local checkpoint path of ``source``, downloading a named model if needed."""
     text = str(source)
     path = Path(text).expanduser()
-    if text.endswith(".pt") or path.exists():
+    if text.endswith(".pt") or path.is_file():
         if not path.is_file():
             raise ModelFileError(f"ESM-2 checkpoint not found: {path}")
         return path
