@@ -1,0 +1,154 @@
+"""The streaming FASTA reader: what it accepts, and the message for everything it refuses."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import re
+
+import pytest
+
+from virnucpro.errors import InputError
+from virnucpro.sequence.fasta import FastaRecord, format_record, read_fasta, unique_ids
+
+
+def test_reads_ids_sequences_numbers_and_header_lines(fasta_file):
+    path = fasta_file(">one first record\nACGT\nacgt\n>two\nNNRY\n")
+    assert list(read_fasta(path)) == [
+        FastaRecord("one", "ACGTacgt", number=1, line=1),
+        FastaRecord("two", "NNRY", number=2, line=4),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ">a desc\r\nAC\r\nGT\r\n>b\r\nTT\r\n",  # CRLF
+        "\n\n>a desc\n\nAC\n\nGT\n\n>b\nTT",  # blank lines, no final newline
+        ">a\tdesc with words\nA C\tG T \n>b\nT T\n",  # tab before the description, spaces inside
+        ">  a desc\nACGT\n>b\nTT\n",  # spaces after '>' (Biopython takes the first word)
+    ],
+    ids=["crlf", "blank-lines", "whitespace-inside", "space-after-marker"],
+)
+def test_tolerated_layouts(fasta_file, text):
+    records = read_fasta(fasta_file(text))
+    assert [(r.id, r.sequence) for r in records] == [("a", "ACGT"), ("b", "TT")]
+
+
+def test_all_iupac_codes_and_u_are_accepted_in_either_case(fasta_file):
+    codes = "ACGTUNRYKMSWBDHV"
+    path = fasta_file(f">x\n{codes}\n{codes.lower()}\n")
+    assert next(read_fasta(path)).sequence == codes + codes.lower()
+
+
+def test_gzip_is_recognised_by_content_not_name(fasta_file):
+    compressed = fasta_file(">a\nACGT\n", name="input.fa", compress=True)
+    plain_named_gz = fasta_file(">a\nACGT\n", name="plain.fa.gz")
+    assert [r.sequence for r in read_fasta(compressed)] == ["ACGT"]
+    assert [r.sequence for r in read_fasta(plain_named_gz)] == ["ACGT"]
+
+
+def test_empty_record_is_yielded_with_an_empty_sequence(fasta_file):
+    records = list(read_fasta(fasta_file(">a\n>b\nAC\n>c\n\n")))
+    assert [(r.id, r.sequence) for r in records] == [("a", ""), ("b", "AC"), ("c", "")]
+
+
+def test_reading_is_lazy(fasta_file):
+    """Records come one at a time: a bad record later in the file is only met when reached."""
+    records = read_fasta(fasta_file(">good\nACGT\n>bad\nAC1T\n"))
+    assert next(records).id == "good"
+    with pytest.raises(InputError, match="record 2"):
+        next(records)
+
+
+def test_empty_file_allowed_when_asked(fasta_file):
+    assert list(read_fasta(fasta_file(""), allow_empty=True)) == []
+
+
+def _message(path) -> str:
+    with pytest.raises(InputError) as caught:
+        list(read_fasta(path))
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (">a\nACGT\n>b\nAC\nGT7A\n", r"record 2 \('b'\), line 5, column 3: '7' is not a nucl"),
+        (">a\nACGT*\n", r"record 1 \('a'\), line 2, column 5: '\*' is not a nucleotide"),
+        (">a\nMEEF\n", r"record 1 \('a'\), line 2, column 2: 'E' is not a nucleotide code"),
+        (">a\nACGTF\n", r"column 5: 'F' is not a nucleotide code"),
+        (">a\nAC-GT\n", r"line 2, column 3: '-' is an alignment gap"),
+        (">a\nACXGT\n", r"column 3: 'X' is not a nucleotide code"),
+        (">a\nAC\x00GT\n", r"line 2, column 3: byte 0x00 is binary"),
+        (">a\nAC\xc3\xa9GT\n", r"column 3: byte 0xc3 is binary or non-ASCII"),
+    ],
+    ids=["digit", "stop", "protein-E", "protein-F", "gap", "X", "nul", "non-ascii"],
+)
+def test_letters_that_are_not_nucleotide_codes(fasta_file, text, expected):
+    path = fasta_file(text)
+    message = _message(path)
+    assert str(path) in message
+    assert re.search(expected, message), message
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", r"the file is empty"),
+        (b"\n\n  \n", r"the file is empty"),
+        (b"@read1\nACGT\n+\nIIII\n", r"line 1: starts with '@': this looks like FASTQ"),
+        (b"\n\nACGT\n>a\nACGT\n", r"line 3: expected a FASTA header starting with '>' but found"),
+        (bytes(range(256)) * 4, r"line 1: binary data, not a FASTA text file"),
+        (b">\nACGT\n", r"line 1: a header with no id"),
+        (b">a\nAC\n>   \nGT\n", r"line 3: a header with no id"),
+        (b">a\xff\xfe b\nACGT\n", r"line 1: byte 0xff is not UTF-8"),
+        (b">a desc\rACGT\r>b\rAC\r", r"line 1: carriage returns inside a line"),
+        (bz2.compress(b">a\nACGT\n"), r"bzip2-compressed, which is not supported"),
+        (b"PK\x03\x04rest", r"a zip archive, which is not supported"),
+        (gzip.compress(b">a\nACGT\n" * 1000)[:-30], r"gzip data is damaged or truncated"),
+        (b"\x1f\x8bnot really gzip", r"gzip data is damaged or truncated"),
+    ],
+    ids=[
+        "empty",
+        "blank-only",
+        "fastq",
+        "no-header",
+        "binary",
+        "no-id",
+        "blank-id",
+        "non-utf8-header",
+        "cr-only",
+        "bzip2",
+        "zip",
+        "truncated-gzip",
+        "bad-gzip",
+    ],
+)
+def test_files_that_are_not_fasta(fasta_file, content, expected):
+    path = fasta_file(content)
+    message = _message(path)
+    assert str(path) in message
+    assert re.search(expected, message), message
+
+
+def test_missing_file_and_directory(tmp_path):
+    assert "cannot read the input" in _message(tmp_path / "absent.fa")
+    assert "cannot read the input" in _message(tmp_path)
+
+
+def test_duplicate_id_names_the_id_and_both_records(fasta_file):
+    path = fasta_file(">a\nAC\n>b x\nGT\n>c\nTT\n>b y\nCC\n")
+    records = unique_ids(read_fasta(path), path)
+    assert [next(records).id for _ in range(3)] == ["a", "b", "c"]
+    with pytest.raises(InputError) as caught:
+        next(records)
+    message = str(caught.value)
+    assert str(path) in message
+    assert "line 7: record 4 has the id 'b', already used by record 2" in message
+
+
+def test_format_record_wraps_at_60_columns():
+    text = format_record("x", "A" * 125)
+    assert text.splitlines() == [">x", "A" * 60, "A" * 60, "A" * 5]
+    assert format_record("y", "ACG") == ">y\nACG\n"
