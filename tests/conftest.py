@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -13,6 +15,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # Model caches under a temporary folder, set before any test imports transformers or torch.hub,
 # so no test ever writes to (or reads from) the home folder.
 _CACHE_ROOT = Path(tempfile.mkdtemp(prefix="virnucpro-test-cache-"))
+atexit.register(shutil.rmtree, _CACHE_ROOT, ignore_errors=True)
 os.environ["HF_HOME"] = str(_CACHE_ROOT / "hf")
 os.environ["TORCH_HOME"] = str(_CACHE_ROOT / "torch")
 os.environ["XDG_CACHE_HOME"] = str(_CACHE_ROOT / "xdg")
@@ -29,8 +32,20 @@ def reference_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_models(tmp_path_factory):
-    """The offline demo models, built once per test session."""
+def model_cache_dir(tmp_path_factory) -> Path:
+    """A model cache (``PipelineConfig.cache_dir``) that already holds the demo models."""
     from virnucpro.models.demo import write_demo_models
+    from virnucpro.pipeline.models import demo_models_dir
 
-    return write_demo_models(tmp_path_factory.mktemp("demo-models"))
+    cache = tmp_path_factory.mktemp("model-cache")
+    write_demo_models(demo_models_dir(cache))
+    return cache
+
+
+@pytest.fixture(scope="session")
+def demo_models(model_cache_dir):
+    """The offline demo models (paths of the DNABERT-S folder, ESM-2 file and classifier)."""
+    from virnucpro.models.demo import demo_model_paths
+    from virnucpro.pipeline.models import demo_models_dir
+
+    return demo_model_paths(demo_models_dir(model_cache_dir))
