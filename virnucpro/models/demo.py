@@ -25,6 +25,7 @@ ESM_NAME = "esm2_t2_64_demo"
 CLASSIFIER_FILE = "classifier.pth"
 README_FILE = "README.txt"
 
+TOKEN_BASES = 5  # longest token of the demo vocabulary, in bases
 SPECIAL_TOKENS = ("[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]")  # ids 0-4, as in DNABERT-S
 DNABERT_CONFIG = {
     "hidden_size": 64,
@@ -101,25 +102,35 @@ def write_demo_models(directory: Path, seed: int = DEMO_SEED) -> DemoModelPaths:
 
 
 def demo_vocabulary() -> tuple[dict[str, int], list[tuple[str, str]]]:
-    """A DNA BPE vocabulary: specials, bases, all 2-mers, then all 4-mers, with their merges."""
+    """A DNA BPE vocabulary: specials, bases, every k-mer up to :data:`TOKEN_BASES`, and a
+    merge for every way of joining two k-mers into a longer one.
+
+    With every join present, BPE turns each pre-tokenized piece of up to ``TOKEN_BASES``
+    bases into one token, whatever order it merges in: about 5 bases per token, like the
+    published DNABERT-S BPE (about 100 tokens for a 500 bp chunk).
+    """
     vocab = {token: index for index, token in enumerate(SPECIAL_TOKENS)}
     for base in "ACGTN":
         vocab[base] = len(vocab)
-    merges = list(itertools.product("ACGT", repeat=2))
-    dimers = ["".join(pair) for pair in merges]
-    merges += list(itertools.product(dimers, repeat=2))
-    for left, right in merges:
-        vocab[left + right] = len(vocab)
+    kmers = {1: list("ACGT")}
+    merges: list[tuple[str, str]] = []
+    for size in range(2, TOKEN_BASES + 1):
+        kmers[size] = ["".join(bases) for bases in itertools.product("ACGT", repeat=size)]
+        for left in range(1, size):
+            merges += itertools.product(kmers[left], kmers[size - left])
+        for kmer in kmers[size]:
+            vocab[kmer] = len(vocab)
     return vocab, merges
 
 
 def write_demo_tokenizer(directory: Path) -> int:
     """Write ``tokenizer.json`` and ``tokenizer_config.json``; return the vocabulary size."""
-    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    from tokenizers import Regex, Tokenizer, models, pre_tokenizers, processors
 
     vocab, merges = demo_vocabulary()
     tokenizer = Tokenizer(models.BPE(vocab=vocab, merges=merges, unk_token="[UNK]"))
-    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    pieces = pre_tokenizers.Split(Regex(f".{{1,{TOKEN_BASES}}}"), behavior="isolated")
+    tokenizer.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Whitespace(), pieces])
     tokenizer.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]",
         pair="[CLS] $A [SEP] $B:1 [SEP]:1",

@@ -161,7 +161,12 @@ class DNABertLayer(nn.Module):
 
 
 class DNABertEncoder(nn.Module):
-    """The stack of encoder layers and the ALiBi bias they share."""
+    """The stack of encoder layers and the attention bias they share.
+
+    The ALiBi bias depends only on the distance between positions, so it is computed for each
+    batch's length; ``alibi_starting_size`` (the published code's initial table size, grown
+    on demand) therefore never changes a result.
+    """
 
     def __init__(self, config: Mapping):
         super().__init__()
@@ -169,29 +174,25 @@ class DNABertEncoder(nn.Module):
         self.layer = nn.ModuleList(
             DNABertLayer(config) for _ in range(config["num_hidden_layers"])
         )
-        # Built lazily, grown when a longer batch arrives; never part of the state dict.
-        self._alibi_size = int(config["alibi_starting_size"])
-        self._alibi: torch.Tensor | None = None
 
-    def alibi(self, length: int, device: torch.device) -> torch.Tensor:
-        """The ``[1, heads, length, length]`` ALiBi bias on ``device``, cached."""
-        if length > self._alibi_size:
-            self._alibi_size = length
-            self._alibi = None
-        if self._alibi is None or self._alibi.device != device:
-            self._alibi = alibi_bias(self.num_heads, self._alibi_size, device)
-        return self._alibi[:, :, :length, :length]
+    def attention_bias(self, mask: torch.Tensor | None, length: int, device: torch.device,
+                       dtype: torch.dtype) -> torch.Tensor:
+        """ALiBi plus, where ``mask`` is 0, a bias that removes the key from the softmax.
 
-    def attention_bias(self, mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-        """ALiBi plus a large negative bias on padded keys, ``[B, heads, L, L]`` in ``dtype``."""
-        length = mask.shape[1]
-        padding = (~mask.bool())[:, None, None, :]
-        bias = self.alibi(length, mask.device).to(dtype)
-        return bias.masked_fill(padding, torch.finfo(dtype).min)
+        Returns ``[1, heads, L, L]`` without a mask, else ``[B, heads, L, L]``, in ``dtype``.
+        """
+        bias = alibi_bias(self.num_heads, length, device).to(dtype)
+        if mask is None:
+            return bias
+        # Half the dtype's minimum: far below any score, yet no overflow when ALiBi is added.
+        blocked = torch.finfo(dtype).min / 2
+        padding = torch.zeros(mask.shape, device=device, dtype=dtype)
+        padding = padding.masked_fill(~mask.bool(), blocked)
+        return bias + padding[:, None, None, :]
 
-    def forward(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def forward(self, hidden: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
         """Run every layer with the combined ALiBi and padding bias."""
-        bias = self.attention_bias(mask, hidden.dtype)
+        bias = self.attention_bias(mask, hidden.shape[1], hidden.device, hidden.dtype)
         for layer in self.layer:
             hidden = layer(hidden, bias)
         return hidden
@@ -231,9 +232,9 @@ class DNABertS(nn.Module):
             input_ids: ``[B, L]`` token ids.
             attention_mask: ``[B, L]``, 1 for real tokens and 0 for padding; None means all real.
         """
-        if attention_mask is None:
-            attention_mask = torch.ones_like(input_ids)
         hidden = self.encoder(self.embeddings(input_ids), attention_mask)
+        if attention_mask is None:
+            return hidden
         return hidden * attention_mask[..., None].to(hidden.dtype)
 
     def load_state_dict(self, state_dict: Mapping, strict: bool = True, assign: bool = False):
