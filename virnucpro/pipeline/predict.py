@@ -12,6 +12,7 @@ from pathlib import Path
 
 from virnucpro.config import PipelineConfig
 from virnucpro.errors import RankFailedError, VirNucProError
+from virnucpro.features.device import resolve_device, resolve_dtype
 from virnucpro.paths import RunPaths, input_stem
 from virnucpro.pipeline import distributed
 from virnucpro.pipeline.checkpoint import RunState, run_fingerprint
@@ -47,16 +48,28 @@ def default_output_dir(input_path: Path) -> Path:
     return Path(f"{input_stem(input_path)}_virnucpro")
 
 
+def _device_description(config: PipelineConfig, world: World) -> str:
+    """The device and dtype the models ran on, as resolved from ``auto``."""
+    try:
+        device = resolve_device(config.device)
+        description = f"{device}, {str(resolve_dtype(config.precision, device)).split('.')[-1]}"
+    except VirNucProError as error:
+        description = f"{config.device} ({error})"
+    if world.launched:
+        description += f" on rank 0 of {world.size} ranks"
+    return description
+
+
 def _key_metrics(registry: StageRegistry, config: PipelineConfig, world: World) -> dict:
-    metrics = {
+    return {
         "Input sequences": stage_metric(registry, "Sequence Chunking", "sequences"),
         "Frames scored": stage_metric(registry, "Model Prediction", "frames"),
-        "Models": f"DNABERT-S {config.dnabert}; ESM-2 {config.esm}; classifier {config.model}",
-        "Device": f"{config.device}, precision {config.precision}",
+        "Viral sequences": stage_metric(registry, "Consensus Scoring", "viral_sequences"),
+        "DNABERT-S": config.dnabert,
+        "ESM-2": config.esm,
+        "Classifier": config.model,
+        "Device": _device_description(config, world),
     }
-    if world.launched:
-        metrics["Ranks"] = world.size
-    return metrics
 
 
 def _prepare(input_path: Path, paths: RunPaths, config: PipelineConfig) -> tuple:
