@@ -9,6 +9,7 @@ import re
 import pytest
 
 from virnucpro.errors import InputError
+from virnucpro.sequence import fasta
 from virnucpro.sequence.fasta import FastaRecord, format_record, read_fasta, unique_ids
 
 
@@ -39,6 +40,25 @@ def test_all_iupac_codes_and_u_are_accepted_in_either_case(fasta_file):
     codes = "ACGTUNRYKMSWBDHV"
     path = fasta_file(f">x\n{codes}\n{codes.lower()}\n")
     assert next(read_fasta(path)).sequence == codes + codes.lower()
+
+
+@pytest.mark.parametrize("read_size", [1, 2, 3, 5, 64])
+def test_records_cut_across_reads(fasta_file, monkeypatch, read_size):
+    """The reader cuts large blocks at headers: any block size gives the same records."""
+    text = "\n>a x>y\r\nAC\r\n\r\nGT\r\n>b\n>c\nTT\n>\u00e9t\u00e9 z\nAAA"
+    path = fasta_file(text)
+    expected = list(read_fasta(path))
+    monkeypatch.setattr(fasta, "_READ_SIZE", read_size)
+    assert (
+        list(read_fasta(path))
+        == expected
+        == [
+            FastaRecord("a", "ACGT", 1, 2),
+            FastaRecord("b", "", 2, 6),
+            FastaRecord("c", "TT", 3, 7),
+            FastaRecord("\u00e9t\u00e9", "AAA", 4, 9),
+        ]
+    )
 
 
 def test_gzip_is_recognised_by_content_not_name(fasta_file):

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import io
 import random
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from virnucpro.sequence import fasta
 from virnucpro.sequence.chunking import chunk_sequence
-from virnucpro.sequence.fasta import read_fasta
+from virnucpro.sequence.fasta import format_record, read_blocks, read_fasta
+from virnucpro.sequence.parallel import ordered_map
 from virnucpro.sequence.translation import (
     STANDARD_CODE,
     Frame,
     format_frames,
     six_frames,
     translate_batch,
-    translate_stream,
+    translate_block,
 )
 
 # --- a deliberately simple implementation, one codon at a time, as the original does ---------
@@ -201,28 +202,28 @@ def _random_chunks(count: int) -> list[tuple[str, str]]:
     return chunks
 
 
-def _stream_text(chunks, **options) -> tuple[str, str, int, int]:
-    nucleotide, protein = io.StringIO(), io.StringIO()
-    chunk_count = frame_count = 0
-    for batch in translate_stream(chunks, **options):
-        nucleotide.write(batch.nucleotide)
-        protein.write(batch.protein)
-        chunk_count += batch.chunks
-        frame_count += batch.frames
-    return nucleotide.getvalue(), protein.getvalue(), chunk_count, frame_count
+def _blocks_of(chunks, tmp_path, read_size, monkeypatch):
+    path = tmp_path / "chunks.fa"
+    path.write_text("".join(format_record(chunk_id, chunk) for chunk_id, chunk in chunks))
+    monkeypatch.setattr(fasta, "_READ_SIZE", read_size)
+    return list(read_blocks(path))
 
 
-def test_batches_keep_input_order():
+@pytest.mark.parametrize("read_size", [1000, 1 << 20])
+def test_blocks_give_the_same_text_as_batches(tmp_path, monkeypatch, read_size):
     chunks = _random_chunks(1000)
-    whole = format_frames(translate_batch(chunks))
-    assert _stream_text(chunks, batch_size=7)[:2] == whole
-    assert _stream_text(iter(chunks), batch_size=1000)[2] == 1000
+    blocks = _blocks_of(chunks, tmp_path, read_size, monkeypatch)
+    assert (len(blocks) > 100) == (read_size == 1000)
+    results = [translate_block(block) for block in blocks]
+    nucleotide, protein = format_frames(translate_batch(chunks))
+    assert b"".join(r.nucleotide for r in results) == nucleotide.encode()
+    assert b"".join(r.protein for r in results) == protein.encode()
+    assert sum(r.chunks for r in results) == 1000
+    assert sum(r.frames for r in results) == nucleotide.count(">") > 300
 
 
 @pytest.mark.timeout(60)
-def test_two_workers_give_the_same_bytes():
-    chunks = _random_chunks(3000)
-    single = _stream_text(chunks, threads=1, batch_size=100)
-    double = _stream_text(iter(chunks), threads=2, batch_size=100)
-    assert double == single
-    assert single[3] > 1000  # the test exercises kept frames, not only empty output
+def test_two_workers_give_the_same_bytes(tmp_path, monkeypatch):
+    blocks = _blocks_of(_random_chunks(3000), tmp_path, 20_000, monkeypatch)
+    single = list(ordered_map(translate_block, blocks, workers=1))
+    assert list(ordered_map(translate_block, iter(blocks), workers=2)) == single

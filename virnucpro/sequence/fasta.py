@@ -5,12 +5,17 @@ A C G T U and the IUPAC ambiguity codes N R Y K M S W B D H V, in either case; L
 ends; blank lines; spaces and tabs inside sequence lines (ignored, as Biopython ignores them).
 Everything else (FASTQ, binary data, an empty file, text before the first header, a header
 without an id, alignment gaps, digits, ``*``, protein-only letters) raises
-:class:`~virnucpro.errors.InputError`. Records are read one at a time: memory holds one record.
+:class:`~virnucpro.errors.InputError`.
+
+The file is read in blocks of about a megabyte cut at record boundaries
+(:func:`read_blocks`), and each block is parsed on its own (:func:`parse_block`), so memory holds
+one block (or one record, if a record is longer) and blocks can be parsed in worker processes.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import zlib
 from collections.abc import Iterable, Iterator
@@ -18,18 +23,37 @@ from pathlib import Path
 from typing import IO, NamedTuple
 
 from virnucpro.errors import InputError
+from virnucpro.sequence._fasta_problems import (
+    ALLOWED,
+    IGNORED,
+    NUCLEOTIDE_CODES,
+    binary_problem,
+    header_problem,
+    letter_problem,
+    preamble_problem,
+)
 
-NUCLEOTIDE_CODES = "ACGTUNRYKMSWBDHV"
-_ALLOWED = (NUCLEOTIDE_CODES + NUCLEOTIDE_CODES.lower()).encode("ascii")
-_IGNORED = b" \t\r\n"
+__all__ = [
+    "NUCLEOTIDE_CODES",
+    "FastaRecord",
+    "RecordBlock",
+    "format_record",
+    "parse_block",
+    "read_blocks",
+    "read_fasta",
+    "unique_ids",
+]
+
+FASTA_LINE_WIDTH = 60
+_READ_SIZE = 1 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
+_UTF8_BOM = b"\xef\xbb\xbf"
 _OTHER_FORMATS = {
     b"BZh": "bzip2-compressed",
     b"\xfd7zXZ\x00": "xz-compressed",
     b"\x28\xb5\x2f\xfd": "zstd-compressed",
     b"PK\x03\x04": "a zip archive",
 }
-FASTA_LINE_WIDTH = 60
 
 
 class FastaRecord(NamedTuple):
@@ -41,6 +65,16 @@ class FastaRecord(NamedTuple):
     """Position of the record in the file, from 1."""
     line: int
     """Line number of the header, from 1."""
+
+
+class RecordBlock(NamedTuple):
+    """Raw text of consecutive whole records of a file, and where in the file it starts."""
+
+    path: Path
+    text: bytes
+    """Starts with ``>``; ends where the next record starts (or at the end of the file)."""
+    first_line: int
+    first_number: int
 
 
 def read_fasta(path: Path, *, allow_empty: bool = False) -> Iterator[FastaRecord]:
@@ -56,9 +90,64 @@ def read_fasta(path: Path, *, allow_empty: bool = False) -> Iterator[FastaRecord
         InputError: the file cannot be read, is not FASTA, or holds a letter that is not a
             nucleotide code. The message names the file, the record and the line.
     """
+    for block in read_blocks(path, allow_empty=allow_empty):
+        for record_id, sequence, number, line in parse_block(block):
+            yield FastaRecord(record_id, sequence.decode("ascii"), number, line)
+
+
+def read_blocks(path: Path, *, allow_empty: bool = False) -> Iterator[RecordBlock]:
+    """Yield the file as blocks of whole records; check what precedes the first header.
+
+    Raises:
+        InputError: unreadable, damaged gzip, not FASTA, or (unless ``allow_empty``) no record.
+    """
     path = Path(path)
+    line, number = 1, 0
     with _open_binary(path) as handle:
-        yield from _parse(handle, path, allow_empty)
+        try:
+            for text in _whole_records(handle):
+                if not number and text[:1] != b">":
+                    text, skipped_lines = _skip_preamble(text, path)
+                    line += skipped_lines
+                    if not text:
+                        continue
+                yield RecordBlock(path, text, line, number + 1)
+                line += text.count(b"\n")
+                number += text.count(b"\n>") + 1
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise InputError(
+                f"{path}: the gzip data is damaged or truncated after line {line} "
+                f"({exc}); compress the file again or give it uncompressed"
+            ) from exc
+    if not number and not allow_empty:
+        raise InputError(f"{path}: the file is empty (no FASTA record); is this the right file?")
+
+
+def parse_block(block: RecordBlock) -> Iterator[tuple[str, bytes, int, int]]:
+    """Yield ``(id, sequence, number, header line)`` of each record of a block, checking each.
+
+    The sequence is ASCII bytes with line ends and blanks removed, letter case kept.
+    """
+    number, line_number = block.first_number, block.first_line
+    for text in block.text[1:].split(b"\n>"):
+        header, _, body = text.partition(b"\n")
+        words = header.split(None, 1)
+        if not words or not body:
+            problem = header_problem(block.path, b">" + header, line_number)
+            if problem:
+                raise InputError(problem)
+        try:
+            record_id = words[0].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            byte = words[0][exc.start]
+            raise InputError(binary_problem(block.path, line_number, byte)) from exc
+        sequence = body.translate(None, IGNORED)
+        if sequence.translate(None, ALLOWED):
+            where = f"{block.path}: record {number} ({record_id!r})"
+            raise InputError(letter_problem(where, body, line_number + 1))
+        yield record_id, sequence, number, line_number
+        number += 1
+        line_number += text.count(b"\n") + 1
 
 
 def unique_ids(records: Iterable[FastaRecord], path: Path) -> Iterator[FastaRecord]:
@@ -80,8 +169,14 @@ def unique_ids(records: Iterable[FastaRecord], path: Path) -> Iterator[FastaReco
 
 def format_record(record_id: str, sequence: str, width: int = FASTA_LINE_WIDTH) -> str:
     """One FASTA record as text, the sequence wrapped at ``width`` columns (Biopython's layout)."""
-    lines = [sequence[start : start + width] for start in range(0, len(sequence), width)]
-    return f">{record_id}\n" + "".join(line + "\n" for line in lines)
+    lines = "\n".join(map(sequence.__getitem__, _line_slices(len(sequence), width)))
+    return f">{record_id}\n{lines}\n" if lines else f">{record_id}\n"
+
+
+@functools.lru_cache(maxsize=4096)
+def _line_slices(length: int, width: int) -> tuple[slice, ...]:
+    """The slices that cut ``length`` characters into lines of ``width``."""
+    return tuple(slice(start, start + width) for start in range(0, length, width))
 
 
 @contextlib.contextmanager
@@ -92,7 +187,7 @@ def _open_binary(path: Path) -> Iterator[IO[bytes]]:
     except OSError as exc:
         raise InputError(f"{path}: cannot read the input: {exc.strerror or exc}") from exc
     with handle:
-        magic = handle.peek(8)[:8] if hasattr(handle, "peek") else b""
+        magic = handle.peek(8)[:8]
         for prefix, what in _OTHER_FORMATS.items():
             if magic.startswith(prefix):
                 raise InputError(
@@ -106,115 +201,41 @@ def _open_binary(path: Path) -> Iterator[IO[bytes]]:
             yield handle
 
 
-def _parse(lines: Iterable[bytes], path: Path, allow_empty: bool) -> Iterator[FastaRecord]:
-    """The records of an iterable of raw lines (see :func:`read_fasta`)."""
-    header: tuple[str, int, int] | None = None  # (id, record number, header line)
-    body: list[bytes] = []
-    line_number = 0
-    try:
-        for line_number, line in enumerate(lines, start=1):
-            if line[:1] == b">":
-                if header is not None:
-                    yield _finish(header, body, path)
-                number = header[1] + 1 if header else 1
-                header, body = (_header_id(line, path, line_number), number, line_number), []
-            elif header is not None:
-                body.append(line)
-            elif line.strip():
-                raise InputError(_preamble_problem(path, line, line_number))
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise InputError(
-            f"{path}: the gzip data is damaged or truncated near line {line_number + 1} "
-            f"({exc}); compress the file again or give it uncompressed"
-        ) from exc
-    if header is not None:
-        yield _finish(header, body, path)
-    elif not allow_empty:
-        raise InputError(f"{path}: the file is empty (no FASTA record); is this the right file?")
+def _whole_records(handle: IO[bytes]) -> Iterator[bytes]:
+    """Read large pieces and cut them just before a ``>`` that starts a line.
+
+    Each piece holds whole records; only the new data is searched, so a record longer than
+    the read size costs no more than a short one.
+    """
+    pending: list[bytes] = []
+    for data in iter(functools.partial(handle.read, _READ_SIZE), b""):
+        cut = data.rfind(b"\n>")
+        if cut < 0:
+            pending.append(data)
+            continue
+        pending.append(data[: cut + 1])
+        yield b"".join(pending)
+        pending = [data[cut + 1 :]]
+    if pending:
+        yield b"".join(pending)
 
 
-def _header_id(line: bytes, path: Path, line_number: int) -> str:
-    """The record id of a header line: its first word."""
-    title = line[1:].rstrip(b"\r\n")
-    if b"\r" in title:
-        raise InputError(
-            f"{path}: line {line_number}: carriage returns inside a line: the file seems to use "
-            "old Mac (CR only) line ends; convert them to LF"
-        )
-    try:
-        words = title.decode("utf-8").split(None, 1)
-    except UnicodeDecodeError as exc:
-        raise InputError(_binary_problem(path, line_number, title[exc.start])) from exc
-    if not words:
-        raise InputError(
-            f"{path}: line {line_number}: a header with no id ('>' alone); every record needs "
-            "an id after '>'"
-        )
-    return words[0]
+def _skip_preamble(text: bytes, path: Path) -> tuple[bytes, int]:
+    """Drop blank lines (and a UTF-8 byte order mark) before the first header.
 
+    Returns the text from the first header on and the number of lines dropped.
 
-def _finish(header: tuple[str, int, int], body: list[bytes], path: Path) -> FastaRecord:
-    """Join, clean and check one record's sequence lines."""
-    record_id, number, line_number = header
-    sequence = b"".join(body).translate(None, _IGNORED)
-    if sequence.translate(None, _ALLOWED):
-        raise InputError(_letter_problem(path, header, body))
-    return FastaRecord(record_id, sequence.decode("ascii"), number, line_number)
-
-
-def _letter_problem(path: Path, header: tuple[str, int, int], body: list[bytes]) -> str:
-    """The message for the first character of a record that is not a nucleotide code."""
-    record_id, number, header_line = header
-    for offset, line in enumerate(body, start=1):
-        bad = line.translate(None, _ALLOWED + _IGNORED)
-        if bad:
-            column = line.index(bad[:1]) + 1
-            where = f"{path}: record {number} ({record_id!r}), line {header_line + offset}"
-            return f"{where}, column {column}: {_describe(bad[0])}"
-    raise AssertionError("no invalid character found")  # pragma: no cover - caller checked
-
-
-def _describe(byte: int) -> str:
-    """Why one byte of a sequence line is refused, and what to do."""
-    if byte >= 0x80 or (byte < 0x20 and byte not in _IGNORED):
-        return (
-            f"byte 0x{byte:02x} is binary or non-ASCII data, not a nucleotide code; "
-            "give a FASTA file (plain or gzip-compressed)"
-        )
-    char = chr(byte)
-    if char in "-.":
-        return (
-            f"{char!r} is an alignment gap, not a nucleotide code; remove gaps before running "
-            f"(allowed: {NUCLEOTIDE_CODES}, either case)"
-        )
-    return (
-        f"{char!r} is not a nucleotide code (allowed: {NUCLEOTIDE_CODES} and lowercase); "
-        "is this a protein or a quality file?"
-    )
-
-
-def _preamble_problem(path: Path, line: bytes, line_number: int) -> str:
-    """The message for a non-blank line before the first header."""
-    if line.startswith(b"@"):
-        return (
-            f"{path}: line {line_number}: starts with '@': this looks like FASTQ, not FASTA; "
-            "convert it to FASTA first (for example `seqtk seq -a`)"
-        )
-    if any(byte >= 0x80 or (byte < 0x20 and byte not in _IGNORED) for byte in line[:64]):
-        return (
-            f"{path}: line {line_number}: binary data, not a FASTA text file; give a FASTA file "
-            "(plain or gzip-compressed)"
-        )
-    shown = line[:40].decode("ascii", "replace").strip()
-    return (
-        f"{path}: line {line_number}: expected a FASTA header starting with '>' but found "
-        f"{shown!r}; is this a FASTA file?"
-    )
-
-
-def _binary_problem(path: Path, line_number: int, byte: int) -> str:
-    """The message for a header that is not UTF-8 text."""
-    return (
-        f"{path}: line {line_number}: byte 0x{byte:02x} is not UTF-8 text; the file looks "
-        "binary: give a FASTA file (plain or gzip-compressed)"
-    )
+    Raises:
+        InputError: something other than blank lines precedes the first header.
+    """
+    if text.startswith(_UTF8_BOM):
+        text = text[len(_UTF8_BOM) :]
+        if text[:1] == b">":
+            return text, 0
+    preamble, separator, rest = text.partition(b"\n>")
+    problem = preamble_problem(path, preamble)
+    if problem:
+        raise InputError(problem)
+    if not separator:  # only blank lines so far: the first header is in a later piece
+        return b"", preamble.count(b"\n")
+    return b">" + rest, preamble.count(b"\n") + 1

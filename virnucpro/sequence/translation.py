@@ -17,14 +17,12 @@ The reverse strand needs no second pass: the reverse-complement codon read at re
 
 from __future__ import annotations
 
-import itertools
-import multiprocessing
-from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
+
+from virnucpro.sequence.fasta import RecordBlock, parse_block
 
 STANDARD_CODE = {
     "TTT": "F", "TTC": "F", "TTA": "L", "TTG": "L", "CTT": "L", "CTC": "L", "CTA": "L", "CTG": "L",
@@ -122,16 +120,16 @@ def _kept_frames(numbers: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, 
 
 
 def _frames_of_row(
-    chunk_id: str, sequence: bytes, numbers: bytes, forward: list[bool], reverse: list[bool]
-) -> list[Frame]:
-    """The kept frames of one chunk, in the order F1, F2, F3, R1, R2, R3."""
+    sequence: bytes, numbers: bytes, forward: list[bool], reverse: list[bool]
+) -> list[tuple[bytes, bytes, bytes]]:
+    """``(frame suffix, nucleotide, protein)`` of the kept frames of one chunk, F1..F3, R1..R3."""
     upper = sequence.upper()
     frames = []
     for offset in (0, 1, 2):
         if forward[offset]:
             protein = numbers[offset::3].translate(_FORWARD_AMINO, _INVALID_NUMBERS)
             nucleotide = upper[offset : offset + 3 * len(protein) + 1]
-            frames.append(Frame(f"{chunk_id}F{offset + 1}", nucleotide.decode(), protein.decode()))
+            frames.append((_SUFFIXES[offset], nucleotide, protein))
     if any(reverse):
         complement = upper.translate(COMPLEMENT)[::-1]
         backwards = numbers[::-1]
@@ -142,10 +140,26 @@ def _frames_of_row(
                 start = len(numbers) - 1 - (len(sequence) - 3 - offset)
                 protein = backwards[start::3].translate(_REVERSE_AMINO, _INVALID_NUMBERS)
                 nucleotide = complement[offset : offset + 3 * len(protein) + 1]
-                frames.append(
-                    Frame(f"{chunk_id}R{offset + 1}", nucleotide.decode(), protein.decode())
-                )
+                frames.append((_SUFFIXES[3 + offset], nucleotide, protein))
     return frames
+
+
+_SUFFIXES = (b"F1", b"F2", b"F3", b"R1", b"R2", b"R3")
+
+
+def _kept_by_row(sequences: Sequence[bytes]) -> Iterator[tuple[int, list]]:
+    """``(row, frames)`` for each sequence with a kept frame (see :func:`_frames_of_row`)."""
+    if not sequences:
+        return
+    lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
+    width = 3 * -(-int(lengths.max()) // 3)
+    numbers = _codon_numbers(sequences, width)
+    forward, reverse = _kept_frames(numbers, lengths)
+    hits = np.flatnonzero(forward.any(axis=1) | reverse.any(axis=1)).tolist()
+    for row, row_numbers, row_forward, row_reverse in zip(
+        hits, numbers[hits], forward[hits].tolist(), reverse[hits].tolist(), strict=True
+    ):
+        yield row, _frames_of_row(sequences[row], row_numbers.tobytes(), row_forward, row_reverse)
 
 
 def translate_batch(chunks: Sequence[tuple[str, str]]) -> list[Frame]:
@@ -154,22 +168,12 @@ def translate_batch(chunks: Sequence[tuple[str, str]]) -> list[Frame]:
     Sequences must be ASCII (the FASTA reader guarantees it). All rows of the batch are padded to
     the longest, so batch sequences of similar length (chunks are).
     """
-    if not chunks:
-        return []
-    sequences = [seq.encode("ascii") for _, seq in chunks]
-    lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
-    width = 3 * -(-int(lengths.max()) // 3)
-    numbers = _codon_numbers(sequences, width)
-    forward, reverse = _kept_frames(numbers, lengths)
-    hits = np.flatnonzero(forward.any(axis=1) | reverse.any(axis=1)).tolist()
-    frames: list[Frame] = []
-    for row, row_numbers, row_forward, row_reverse in zip(
-        hits, numbers[hits], forward[hits].tolist(), reverse[hits].tolist(), strict=True
-    ):
-        frames += _frames_of_row(
-            chunks[row][0], sequences[row], row_numbers.tobytes(), row_forward, row_reverse
-        )
-    return frames
+    sequences = [sequence.encode("ascii") for _, sequence in chunks]
+    return [
+        Frame(chunks[row][0] + suffix.decode(), nucleotide.decode(), protein.decode())
+        for row, frames in _kept_by_row(sequences)
+        for suffix, nucleotide, protein in frames
+    ]
 
 
 def six_frames(chunk_id: str, sequence: str) -> list[Frame]:
@@ -185,48 +189,28 @@ def format_frames(frames: Iterable[Frame]) -> tuple[str, str]:
     return nucleotide, protein
 
 
-class TranslatedBatch(NamedTuple):
-    """The formatted output of one batch of chunks."""
+class TranslatedBlock(NamedTuple):
+    """The kept frames of one block of chunks, as FASTA bytes (one line per sequence)."""
 
-    nucleotide: str
-    protein: str
+    nucleotide: bytes
+    protein: bytes
     chunks: int
     frames: int
 
 
-def translate_to_text(chunks: Sequence[tuple[str, str]]) -> TranslatedBatch:
-    """Translate a batch and format its kept frames as FASTA text."""
-    frames = translate_batch(chunks)
-    return TranslatedBatch(*format_frames(frames), chunks=len(chunks), frames=len(frames))
+def translate_block(block: RecordBlock) -> TranslatedBlock:
+    """Parse a block of the chunk file, translate its chunks and format the kept frames.
 
-
-def translate_stream(
-    chunks: Iterable[tuple[str, str]], threads: int = 1, batch_size: int = 2048
-) -> Iterator[TranslatedBatch]:
-    """:func:`translate_to_text` of consecutive batches of ``chunks``, in input order.
-
-    With ``threads > 1`` the batches are translated by that many worker processes; the output
-    is the same, byte for byte. At most ``2 * threads`` batches are in flight, so memory stays
-    flat whatever the input size.
+    Runs in worker processes with ``--threads``: it needs nothing but the block.
     """
-    batches = batched(chunks, batch_size)
-    if threads <= 1:
-        yield from map(translate_to_text, batches)
-        return
-    # "spawn": workers start clean (no copy of the parent's threads or open files).
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=threads, mp_context=context) as pool:
-        pending: deque = deque()
-        for batch in batches:
-            pending.append(pool.submit(translate_to_text, batch))
-            if len(pending) >= 2 * threads:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-
-
-def batched(items: Iterable, size: int) -> Iterator[list]:
-    """Consecutive lists of ``size`` items (the last may be shorter)."""
-    iterator = iter(items)
-    while batch := list(itertools.islice(iterator, size)):
-        yield batch
+    records = list(parse_block(block))
+    nucleotide: list[bytes] = []
+    protein: list[bytes] = []
+    kept = 0
+    for row, frames in _kept_by_row([record[1] for record in records]):
+        header = b">" + records[row][0].encode()
+        kept += len(frames)
+        for suffix, bases, aminos in frames:
+            nucleotide += (header, suffix, b"\n", bases, b"\n")
+            protein += (header, suffix, b"\n", aminos, b"\n")
+    return TranslatedBlock(b"".join(nucleotide), b"".join(protein), len(records), kept)

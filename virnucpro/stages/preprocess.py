@@ -14,9 +14,10 @@ from virnucpro.errors import InputError
 from virnucpro.paths import RunPaths
 from virnucpro.progress import progress_bar
 from virnucpro.sequence.chunking import write_chunks
-from virnucpro.sequence.fasta import read_fasta, unique_ids
+from virnucpro.sequence.fasta import read_blocks, read_fasta, unique_ids
+from virnucpro.sequence.parallel import ordered_map
 from virnucpro.sequence.splitting import remove_split_files, split_fasta
-from virnucpro.sequence.translation import translate_stream
+from virnucpro.sequence.translation import translate_block
 from virnucpro_telemetry import add_metrics, timed_stage
 
 
@@ -54,21 +55,24 @@ def chunk_sequences(paths: RunPaths, config: PipelineConfig) -> None:
 @timed_stage("Six-Frame Translation")
 def translate_chunks(paths: RunPaths, config: PipelineConfig) -> None:
     """Stage 2: translate every chunk in six frames; write the kept frames' nucleotides and
-    proteins (one line per sequence, the same ids in the same order)."""
-    chunks = ((record.id, record.sequence) for record in read_fasta(paths.chunked_fasta))
+    proteins (one line per sequence, the same ids in the same order).
+
+    With ``config.threads > 1`` blocks of the chunk file are parsed and translated by that many
+    worker processes; the files are the same, byte for byte.
+    """
+    blocks = read_blocks(paths.chunked_fasta, allow_empty=True)
     chunk_count = frame_count = 0
-    bar = progress_bar(desc="Translating", unit="chunk", enabled=config.progress)
     with (
-        bar,
-        atomic_open(paths.identified_nucleotide) as nucleotide_out,
-        atomic_open(paths.identified_protein) as protein_out,
+        progress_bar(desc="Translating", unit="chunk", enabled=config.progress) as bar,
+        atomic_open(paths.identified_nucleotide, "wb") as nucleotide_out,
+        atomic_open(paths.identified_protein, "wb") as protein_out,
     ):
-        for batch in translate_stream(chunks, threads=config.threads):
-            nucleotide_out.write(batch.nucleotide)
-            protein_out.write(batch.protein)
-            chunk_count += batch.chunks
-            frame_count += batch.frames
-            bar.update(batch.chunks)
+        for block in ordered_map(translate_block, blocks, workers=config.threads):
+            nucleotide_out.write(block.nucleotide)
+            protein_out.write(block.protein)
+            chunk_count += block.chunks
+            frame_count += block.frames
+            bar.update(block.chunks)
     add_metrics(chunks=chunk_count, frames=frame_count, threads=config.threads)
 
 
