@@ -1,0 +1,51 @@
+"""Stage timing for pipelines: where the hours go, per stage, on CPU and GPU.
+
+Three ways to time a stage, all recording into the active ``StageRegistry``::
+
+    from virnucpro_telemetry import add_metrics, log_summary, stage, timed_stage
+
+    @timed_stage("Sequence Chunking")          # a decorator
+    def chunk(paths, config):
+        ...
+        add_metrics(sequences=1234, files=3)
+
+    with stage("Model loading"):               # a context manager (also `async with`)
+        ...
+
+    telemetry = PipelineTelemetry()            # start/end calls, for code that cannot be decorated
+    telemetry.start_stage("Feature Merging")
+    telemetry.end_stage("Feature Merging", {"files": 3})
+
+    log_summary(baseline_seconds=12600)        # the summary block, at INFO
+
+``VIRNUCPRO_TELEMETRY=0`` turns everything off (``timed_stage`` returns the function itself);
+``VIRNUCPRO_NVTX=1`` wraps every stage in an NVTX range. Logger: ``virnucpro.telemetry``.
+The package never imports torch; it uses CUDA only when the program already initialised it.
+"""
+
+from ._context import current_registry, use_registry
+from ._decorator import timed_stage
+from ._errors import TelemetryError
+from ._imperative import PipelineTelemetry
+from ._records import StageRecord, StageStats
+from ._registry import StageRegistry
+from ._stage import add_metrics, skip_stage, stage
+from ._summary import format_summary, log_summary
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "PipelineTelemetry",
+    "StageRecord",
+    "StageRegistry",
+    "StageStats",
+    "TelemetryError",
+    "add_metrics",
+    "current_registry",
+    "format_summary",
+    "log_summary",
+    "skip_stage",
+    "stage",
+    "timed_stage",
+    "use_registry",
+]

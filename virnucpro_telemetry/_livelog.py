@@ -1,0 +1,49 @@
+"""The live log lines written when a stage starts and ends."""
+
+from __future__ import annotations
+
+import logging
+
+from ._format import fmt_metrics, fmt_seconds
+from ._frame import METRICS, NAME, PARENT, REG
+from ._records import FAILED, SKIPPED
+
+logger = logging.getLogger("virnucpro.telemetry")
+
+
+def _indent(frame: list) -> str:
+    """Two spaces per level: top-level end lines get two, nested lines more."""
+    depth = 0
+    parent = frame[PARENT]
+    while parent is not None:
+        depth += 1
+        parent = parent[PARENT]
+    return "  " * (depth + 1)
+
+
+def log_start(frame: list, level: int) -> None:
+    """``=== Stage N: name ===`` for a top-level stage, ``--- name ---`` for a nested one."""
+    name = frame[NAME]
+    if frame[PARENT] is None:
+        logger.log(level, "=== Stage %d: %s ===", frame[REG]._number(name), name)
+    else:
+        logger.log(level, "%s--- %s ---", _indent(frame), name)
+
+
+def log_end(frame: list, level: int, seconds: float, status: str, detail: str | None) -> None:
+    """``  name completed in 12.3s [sequences: 1,234]``, ``skipped (reason)`` or ``FAILED``."""
+    indent = _indent(frame)
+    name = frame[NAME]
+    if status == FAILED:
+        logger.log(level, "%s%s FAILED after %s (%s)", indent, name, fmt_seconds(seconds), detail)
+    elif status == SKIPPED:
+        logger.log(level, "%s%s skipped (%s)", indent, name, detail)
+    else:
+        logger.log(
+            level,
+            "%s%s completed in %s%s",
+            indent,
+            name,
+            fmt_seconds(seconds),
+            fmt_metrics(frame[METRICS]),
+        )

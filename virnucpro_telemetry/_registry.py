@@ -1,0 +1,219 @@
+"""StageRegistry: every stage call of a run, with per-stage stats and snapshot/merge."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import weakref
+from collections.abc import Iterator, Mapping
+from operator import attrgetter
+from time import perf_counter_ns
+
+from ._errors import TelemetryError
+from ._frame import root_frame
+from ._records import OK, StageRecord, StageStats, compute_stats
+
+SNAPSHOT_FORMAT = "virnucpro_telemetry.snapshot/1"
+_NO_INFO: dict = {}
+_RECORD_FIELDS = frozenset(StageRecord._fields)
+
+# Every registry alive in this process, so that a forked child can drop its parent's records.
+_LIVE: weakref.WeakSet[StageRegistry] = weakref.WeakSet()
+
+
+class StageRegistry(Mapping):
+    """The stage calls of one run; ``reg[name]`` gives a stage's StageStats.
+
+    Stage names iterate in order of first start. Records are kept for every call; stats are
+    computed when read and cached until the next call is recorded. Use ``merge()`` to fold in
+    what another process or rank recorded, under its own ``origin``.
+    """
+
+    def __init__(self, origin: str = "main") -> None:
+        self.origin = origin
+        self._root = root_frame(self)
+        self._lock = threading.Lock()
+        self._anchor_epoch_ns = time.time_ns()
+        self._anchor_perf_ns = perf_counter_ns()
+        self._generation = 0
+        self._reset()
+        _LIVE.add(self)
+
+    def _reset(self) -> None:
+        """Forget every record; the hot path appends to ``_records`` without a lock."""
+        self._records: list[tuple] = []
+        self._merged: list[StageRecord] = []
+        self._merged_run_starts: list[float] = []
+        self._numbers: dict[str, int] = {}
+        self._run_start_ns: int | None = None
+        self._generation += 1
+        self._cache: tuple | None = None
+
+    # Mapping interface: read-only access to per-stage stats.
+
+    def __getitem__(self, name: str) -> StageStats:
+        stats = self._view()[1]
+        if name not in stats:
+            known = ", ".join(repr(n) for n in stats) or "none yet"
+            raise KeyError(f"no stage named {name!r} was recorded (recorded stages: {known})")
+        return stats[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._view()[1])
+
+    def __len__(self) -> int:
+        return len(self._view()[1])
+
+    def __setitem__(self, name: str, value: object) -> None:
+        raise TelemetryError(
+            "StageRegistry is read-only: record stages with @timed_stage, stage() or "
+            "skip_stage(), or fold in another registry with merge(snapshot)"
+        )
+
+    # A registry is a live object, equal only to itself (Mapping would compare contents).
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        return (
+            f"StageRegistry(origin={self.origin!r}, stages={len(self)}, "
+            f"records={len(self.records)})"
+        )
+
+    @property
+    def records(self) -> list[StageRecord]:
+        """Every recorded call, local and merged, in order of start."""
+        return list(self._view()[0])
+
+    @property
+    def run_start(self) -> float | None:
+        """Epoch seconds of the earliest ``mark_run_start()`` here or in a merged snapshot."""
+        starts = list(self._merged_run_starts)
+        if self._run_start_ns is not None:
+            starts.append(self._epoch_s(self._run_start_ns))
+        return min(starts, default=None)
+
+    def mark_run_start(self) -> None:
+        """Start the run's wall clock now, so time before the first stage is shown too."""
+        self._run_start_ns = perf_counter_ns()
+
+    def clear(self) -> None:
+        """Forget every record, merged snapshot and run start."""
+        self._reset()
+
+    def snapshot(self) -> dict:
+        """Return plain, picklable data of everything recorded here, for ``merge()``."""
+        return {
+            "format": SNAPSHOT_FORMAT,
+            "origin": self.origin,
+            "pid": os.getpid(),
+            "run_start": self.run_start,
+            "records": [{**r._asdict(), "metrics": dict(r.metrics)} for r in self.records],
+        }
+
+    def merge(self, snapshot: dict, origin: str | None = None) -> None:
+        """Fold in a ``snapshot()`` taken in another process or rank.
+
+        Args:
+            snapshot: what ``StageRegistry.snapshot()`` returned there.
+            origin: label for all merged records (e.g. ``"rank1"``); by default each record
+                keeps the origin it was recorded under.
+
+        Raises:
+            TelemetryError: the data is not a snapshot, or its origin is this registry's own.
+        """
+        records = _snapshot_records(snapshot)
+        if origin is None and any(r["origin"] == self.origin for r in records):
+            raise TelemetryError(
+                f"the snapshot's origin {self.origin!r} is this registry's own origin: "
+                "pass merge(snapshot, origin='rank1') (or another unique label)"
+            )
+        merged = [
+            StageRecord(**{**r, "origin": origin or r["origin"], "metrics": dict(r["metrics"])})
+            for r in records
+        ]
+        self._merged.extend(merged)
+        if snapshot.get("run_start") is not None:
+            self._merged_run_starts.append(float(snapshot["run_start"]))
+
+    # Internals shared with the recording code and the summary.
+
+    def _number(self, name: str) -> int:
+        """The 1-based position of a top-level stage in order of first start (for live logs)."""
+        number = self._numbers.get(name)
+        if number is None:
+            with self._lock:
+                number = self._numbers.setdefault(name, len(self._numbers) + 1)
+        return number
+
+    def _epoch_s(self, perf_ns: int) -> float:
+        """Convert a perf_counter_ns() reading of this process into epoch seconds."""
+        return (self._anchor_epoch_ns + perf_ns - self._anchor_perf_ns) / 1e9
+
+    def _view(self) -> tuple[list[StageRecord], dict[str, StageStats]]:
+        """Records and stats, recomputed only when something was recorded since last time."""
+        key = (self._generation, len(self._records), len(self._merged), self.origin)
+        cache = self._cache
+        if cache is not None and cache[0] == key:
+            return cache[1], cache[2]
+        pid = os.getpid()
+        records = [self._local_record(raw, pid) for raw in self._records[: key[1]]]
+        records.extend(self._merged[: key[2]])
+        records.sort(key=attrgetter("start"))
+        stats = compute_stats(records)
+        self._cache = (key, records, stats)
+        return records, stats
+
+    def _local_record(self, raw: tuple, pid: int) -> StageRecord:
+        """Turn a tuple appended by the recording code into a StageRecord."""
+        name, start, end, child, parent, tid, outer, info = raw
+        info = info or _NO_INFO
+        duration = info.get("active_ns", end - start)
+        return StageRecord(
+            name=name,
+            start=self._epoch_s(start),
+            end=self._epoch_s(end),
+            duration_s=duration / 1e9,
+            self_s=max(0, duration - child) / 1e9,
+            status=info.get("status", OK),
+            error_type=info.get("error_type"),
+            error=info.get("error"),
+            reason=info.get("reason"),
+            parent=parent,
+            pid=pid,
+            thread=tid,
+            origin=self.origin,
+            outermost=outer,
+            metrics=dict(info.get("metrics") or _NO_INFO),
+            peak_gpu_bytes=info.get("peak"),
+        )
+
+
+def _snapshot_records(snapshot: object) -> list[dict]:
+    """Check that ``snapshot`` came from ``StageRegistry.snapshot()`` and return its records."""
+    if not isinstance(snapshot, dict) or snapshot.get("format") != SNAPSHOT_FORMAT:
+        raise TelemetryError(
+            "merge() takes the dict returned by StageRegistry.snapshot() "
+            f"(format {SNAPSHOT_FORMAT!r}); pass reg.snapshot() from the other process"
+        )
+    records = snapshot.get("records", [])
+    for record in records:
+        if set(record) != _RECORD_FIELDS:
+            raise TelemetryError(
+                "merge() got a snapshot record with unexpected fields "
+                f"{sorted(set(record) ^ _RECORD_FIELDS)}: take snapshots with the same "
+                "virnucpro_telemetry version on both sides"
+            )
+    return records
+
+
+def _forget_parent_records() -> None:
+    """In a forked child, start every registry empty so merged snapshots never repeat a call."""
+    for registry in list(_LIVE):
+        registry._lock = threading.Lock()
+        registry._reset()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_parent_records)
