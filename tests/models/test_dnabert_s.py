@@ -64,7 +64,7 @@ def test_alibi_slopes_other_head_counts_interleave_the_next_power():
 
 
 def test_alibi_bias_is_symmetric_distance_penalty():
-    bias = alibi_bias(2, 5)[0]
+    bias = alibi_bias(torch.tensor(alibi_slopes(2)), 5)[0]
     assert bias.shape == (2, 5, 5)
     assert torch.equal(bias, bias.transpose(1, 2))
     assert bias[0, 0, 3].item() == pytest.approx(-3 * alibi_slopes(2)[0])

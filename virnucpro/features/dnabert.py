@@ -47,15 +47,15 @@ class DNABertEmbedder(BatchedEmbedder):
 
     @torch.inference_mode()
     def embed_tokens(self, token_ids: Sequence[Sequence[int]]) -> torch.Tensor:
-        """Masked mean of the last hidden state of one padded batch, float32 on the CPU."""
+        """Masked mean of the last hidden state of one padded batch (float32, on the device)."""
         input_ids, mask = pad_batch(token_ids, self.pad_id)
-        input_ids = input_ids.to(self.device)
+        input_ids = self.to_device(input_ids)
         if bool(mask.all()):  # equal lengths: no padding bias to build, a plain mean
-            return self.model(input_ids).float().mean(dim=1).cpu()
-        mask = mask.to(self.device)
+            return self.model(input_ids).float().mean(dim=1)
+        mask = self.to_device(mask)
         hidden = self.model(input_ids, mask).float()
         weights = mask.unsqueeze(-1).float()
-        return ((hidden * weights).sum(dim=1) / weights.sum(dim=1)).cpu()
+        return (hidden * weights).sum(dim=1) / weights.sum(dim=1)
 
 
 def pad_batch(token_ids: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -55,41 +55,59 @@ class BatchedEmbedder:
         raise NotImplementedError
 
     def embed_tokens(self, token_ids: Sequence[Sequence[int]]) -> torch.Tensor:
-        """``[len(token_ids), dim]`` float32 CPU embeddings of one batch."""
+        """``[len(token_ids), dim]`` float32 embeddings of one batch, left on the device."""
         raise NotImplementedError
+
+    def to_device(self, tensor: torch.Tensor) -> torch.Tensor:
+        """A CPU tensor on the model's device; to a GPU without blocking, from pinned memory."""
+        if self.device.type != "cuda":
+            return tensor
+        return tensor.pin_memory().to(self.device, non_blocking=True)
 
     def embed(self, sequences: Sequence[str], progress=None) -> Embeddings:
         """Embeddings of ``sequences`` in their input order.
 
+        Results stay on the device until every batch is queued, then come back in one copy,
+        so the GPU is never left waiting for the host between batches.
+
         Args:
             sequences: the sequences to embed.
-            progress: optional tqdm-like bar, advanced by the sequences of each batch done.
+            progress: optional tqdm-like bar, advanced by the sequences of each batch queued.
 
         Raises:
             GpuOutOfMemoryError: the GPU runs out of memory for a single sequence.
         """
-        token_ids = self.tokenize(sequences)
-        data = torch.zeros(len(sequences), self.dim, dtype=torch.float32)
+        return self.embed_token_ids(self.tokenize(sequences), progress)
+
+    def embed_token_ids(self, token_ids: list[list[int]], progress=None) -> Embeddings:
+        """Embeddings of already tokenized sequences, in their input order (see :meth:`embed`)."""
         lengths = [len(ids) for ids in token_ids]
+        parts: list[tuple[list[int], torch.Tensor]] = []
         for batch in token_budget_batches(lengths, self.tokens_per_batch):
-            self._embed_batch(batch, token_ids, data)
+            parts += self._embed_batch(batch, token_ids)
             if progress is not None:
                 progress.update(len(batch))
+        data = torch.zeros(len(token_ids), self.dim, dtype=torch.float32)
+        if parts:
+            rows = torch.tensor([index for piece, _ in parts for index in piece])
+            data[rows] = torch.cat([result for _, result in parts]).float().cpu()
         return Embeddings(data=data, tokens=sum(lengths))
 
-    def _embed_batch(self, batch: list[int], token_ids: list[list[int]], out: torch.Tensor):
-        """Fill ``out`` rows of ``batch``, halving pieces that run out of GPU memory."""
+    def _embed_batch(self, batch: list[int], token_ids: list[list[int]]):
+        """``(indices, embeddings)`` pieces of ``batch``, halving pieces that run out of memory."""
+        done = []
         pending = deque(split_batch(batch, self.max_batch_size or len(batch)))
         while pending:
             piece = pending.popleft()
             try:
-                out[piece] = self.embed_tokens([token_ids[i] for i in piece])
+                done.append((piece, self.embed_tokens([token_ids[i] for i in piece])))
                 continue
             except torch.cuda.OutOfMemoryError:
                 pass  # handled below, once the exception (and its frames' tensors) is released
             self._shrink_after_oom(piece, token_ids)
             half = self.max_batch_size
             pending.extendleft([piece[half:], piece[:half]])  # first half goes first
+        return done
 
     def _shrink_after_oom(self, piece: list[int], token_ids: list[list[int]]) -> None:
         """Free the allocator cache and cap the batch size at half of ``piece`` (rounded up)."""

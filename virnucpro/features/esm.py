@@ -48,7 +48,7 @@ class ESMEmbedder(BatchedEmbedder):
 
     @torch.inference_mode()
     def embed_tokens(self, token_ids: Sequence[Sequence[int]]) -> torch.Tensor:
-        """Mean over residues 1..min(len, 1024) of the last layer, float32 on the CPU."""
+        """Mean over residues 1..min(len, 1024) of the last layer (float32, on the device)."""
         length = max(len(ids) for ids in token_ids)
         tokens = torch.full((len(token_ids), length), self.alphabet.padding_idx, dtype=torch.long)
         weights = torch.zeros((len(token_ids), length, 1), dtype=torch.float32)
@@ -56,7 +56,7 @@ class ESMEmbedder(BatchedEmbedder):
             tokens[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
             residues = min(len(ids) - 2, TRUNCATION_RESIDUES)
             weights[row, 1 : residues + 1] = 1.0
-        output = self.model(tokens.to(self.device), repr_layers=[self.layer])
+        output = self.model(self.to_device(tokens), repr_layers=[self.layer])
         hidden = output["representations"][self.layer].float()
-        weights = weights.to(self.device)
-        return ((hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)).cpu()
+        weights = self.to_device(weights)
+        return (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)

@@ -56,11 +56,11 @@ def alibi_slopes(num_heads: int) -> list[float]:
     return power_of_two_slopes(closest) + extra
 
 
-def alibi_bias(num_heads: int, size: int, device: torch.device | None = None) -> torch.Tensor:
-    """The ``[1, heads, size, size]`` symmetric ALiBi bias ``-slope * |i - j|`` (float32)."""
-    positions = torch.arange(size, device=device)
-    distance = (positions[None, :] - positions[:, None]).abs()
-    slopes = torch.tensor(alibi_slopes(num_heads), device=device, dtype=torch.float32)
+def alibi_bias(slopes: torch.Tensor, size: int) -> torch.Tensor:
+    """The ``[1, heads, size, size]`` symmetric ALiBi bias ``-slope * |i - j|``, on the
+    device and in the dtype of the ``[heads]`` tensor ``slopes``."""
+    positions = torch.arange(size, device=slopes.device)
+    distance = (positions[None, :] - positions[:, None]).abs().to(slopes.dtype)
     return (-slopes[:, None, None] * distance[None, :, :]).unsqueeze(0)
 
 
@@ -174,6 +174,15 @@ class DNABertEncoder(nn.Module):
         self.layer = nn.ModuleList(
             DNABertLayer(config) for _ in range(config["num_hidden_layers"])
         )
+        # float32 slopes per device: not a buffer, which model.to(bfloat16) would round.
+        self._slopes: dict[torch.device, torch.Tensor] = {}
+
+    def slopes(self, device: torch.device) -> torch.Tensor:
+        """The head slopes as a float32 tensor on ``device`` (copied there once)."""
+        if device not in self._slopes:
+            values = alibi_slopes(self.num_heads)
+            self._slopes[device] = torch.tensor(values, dtype=torch.float32, device=device)
+        return self._slopes[device]
 
     def attention_bias(self, mask: torch.Tensor | None, length: int, device: torch.device,
                        dtype: torch.dtype) -> torch.Tensor:
@@ -181,7 +190,7 @@ class DNABertEncoder(nn.Module):
 
         Returns ``[1, heads, L, L]`` without a mask, else ``[B, heads, L, L]``, in ``dtype``.
         """
-        bias = alibi_bias(self.num_heads, length, device).to(dtype)
+        bias = alibi_bias(self.slopes(device), length).to(dtype)
         if mask is None:
             return bias
         # Half the dtype's minimum: far below any score, yet no overflow when ALiBi is added.
