@@ -157,6 +157,13 @@ def rank_config(config: PipelineConfig, world: World) -> PipelineConfig:
     return dataclasses.replace(config, device=rank_device(config.device, world))
 
 
+def barrier() -> None:
+    import torch.distributed as dist
+
+    if dist.is_initialized():
+        dist.barrier()
+
+
 def destroy_process_group() -> None:
     import torch.distributed as dist
 

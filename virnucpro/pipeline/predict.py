@@ -139,9 +139,8 @@ def _preprocess_on_main(input_path, paths, config, world, registry) -> tuple:
         return _Handoff(f"{type(error).__name__}: {error}"), None, error
 
 
-def _extract_on_rank(paths, config, plan: FeaturePlan, world: World) -> RankOutcome:
-    """Every rank: stages 5-6 on this rank's split files, in a registry of its own."""
-    registry = StageRegistry()
+def _extract_on_rank(paths, config, plan: FeaturePlan, world: World, registry) -> RankOutcome:
+    """Every rank: stages 5-6 on this rank's split files; its timings go back to rank 0."""
     error = None
     with use_registry(registry):
         try:
@@ -153,15 +152,16 @@ def _extract_on_rank(paths, config, plan: FeaturePlan, world: World) -> RankOutc
         except VirNucProError as failure:
             error = str(failure)
         except Exception as failure:  # reported to rank 0, which names this rank
-            logger.exception("rank %d failed", world.rank)
+            logger.debug("rank %d failed", world.rank, exc_info=True)
             error = f"{type(failure).__name__}: {failure}"
-    return RankOutcome(world.rank, error, registry.snapshot())
+    return RankOutcome(world.rank, error, None if world.is_main else registry.snapshot())
 
 
 def _finish_on_main(paths, config, state: RunState, outcomes, registry) -> None:
-    """Rank 0: fold in every rank's timings, then stages 7-9 (or the ranks' failure)."""
+    """Rank 0: fold in the other ranks' timings, then stages 7-9 (or the ranks' failure)."""
     for outcome in outcomes:
-        registry.merge(outcome.snapshot, origin=f"rank{outcome.rank}")
+        if outcome.snapshot is not None:
+            registry.merge(outcome.snapshot)
     failure = distributed.failed_ranks_error(outcomes)
     if failure is not None:
         raise failure
@@ -173,7 +173,7 @@ def _finish_on_main(paths, config, state: RunState, outcomes, registry) -> None:
 def _run_launched(input_path: Path, paths: RunPaths, config: PipelineConfig, world: World):
     config = distributed.rank_config(config, world)
     distributed.init_process_group(config.device, world)
-    registry = StageRegistry()
+    registry = StageRegistry(origin=f"rank{world.rank}")
     try:
         handoff, state, error = (_preprocess_on_main(input_path, paths, config, world, registry)
                                  if world.is_main else (None, None, None))
@@ -183,7 +183,7 @@ def _run_launched(input_path: Path, paths: RunPaths, config: PipelineConfig, wor
                 raise error
             raise RankFailedError(f"rank 0 failed before feature extraction: {handoff.error}")
         config = distributed.rank_config(handoff.config, world)
-        outcome = _extract_on_rank(paths, config, handoff.plan, world)
+        outcome = _extract_on_rank(paths, config, handoff.plan, world, registry)
         outcomes = distributed.gather_to_main(outcome, world)
         if world.is_main:
             with use_registry(registry):
@@ -194,6 +194,9 @@ def _run_launched(input_path: Path, paths: RunPaths, config: PipelineConfig, wor
         if world.is_main:
             log_summary(registry, baseline_seconds=config.baseline_seconds,
                         key_metrics=_key_metrics(registry, config, world))
+        # Keep every rank alive until rank 0 has reported: torchrun stops the whole job as
+        # soon as one rank exits with an error.
+        distributed.barrier()
         distributed.destroy_process_group()
     if world.is_main:
         _finish(paths, config)
