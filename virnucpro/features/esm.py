@@ -18,7 +18,8 @@ class ESMEmbedder(BatchedEmbedder):
 
     Tokens are BOS, the residues and EOS, as fair-esm's batch converter builds them; the
     embedding is the mean of the last layer's representation over residue positions
-    ``1..min(len, 1024)``, BOS and EOS excluded.
+    ``1..min(len, 1024)``, BOS and EOS excluded. In bf16 / fp16 the rotary position tables
+    are computed in float32 (see :mod:`virnucpro.models.esm_rotary`).
 
     Args:
         model: an ``esm.model.esm2.ESM2`` (moved to ``device`` and ``dtype``, set to eval mode).
@@ -32,6 +33,10 @@ class ESMEmbedder(BatchedEmbedder):
 
     def __init__(self, model, alphabet, device, dtype=torch.float32, tokens_per_batch=4096):
         super().__init__(device, tokens_per_batch)
+        if dtype != torch.float32:
+            from virnucpro.models.esm_rotary import use_float32_rotary
+
+            use_float32_rotary(model)  # rotary angles stay exact in bf16 / fp16
         self.model = model.to(device=self.device, dtype=dtype).eval()
         self.alphabet = alphabet
         self.layer = model.num_layers
