@@ -89,13 +89,21 @@ def _finish(paths: RunPaths, config: PipelineConfig) -> None:
 
 
 def run_prediction(
-    input_path: Path, config: PipelineConfig, world: World | None = None
+    input_path: Path,
+    config: PipelineConfig,
+    world: World | None = None,
+    registry: StageRegistry | None = None,
 ) -> RunPaths:
     """Run all nine stages on ``input_path``; return the run's paths.
 
     Logs the timing summary at the end, also when a stage fails (the error is then re-raised).
-    ``world`` describes a ``torchrun`` launch (see :meth:`World.from_environment`); None or a
-    single process runs every stage here, with no torch.distributed set-up at all.
+
+    Args:
+        input_path: the FASTA file (plain or gzip).
+        config: the run's settings.
+        world: a ``torchrun`` launch (see :meth:`World.from_environment`); None or a single
+            process runs every stage here, with no torch.distributed set-up at all.
+        registry: where the stage timings go (default: a fresh registry for this run).
     """
     input_path = Path(input_path)
     world = world or World()
@@ -105,7 +113,7 @@ def run_prediction(
         return _run_launched(input_path, paths, config, world)
     check_input(input_path)
     config, state = _prepare(input_path, paths, config)
-    registry = StageRegistry()
+    registry = registry if registry is not None else StageRegistry()
     with use_registry(registry):
         try:
             run_stages(PREDICT_STAGES, paths, config, state)
