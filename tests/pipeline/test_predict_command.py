@@ -105,6 +105,16 @@ def test_existing_output_dir_needs_resume_or_force(tmp_path, demo_args):
     assert (out / "old.txt").exists()
 
 
+def test_quiet_run_with_a_log_file(tmp_path, demo_args):
+    log = tmp_path / "run.log"
+    result = run_cli("predict", str(EXAMPLE), "-o", str(tmp_path / "out"), "-q",
+                     "--log-file", str(log), *demo_args)
+    assert result.returncode == 0
+    assert "PIPELINE SUMMARY" not in result.stderr and "=== Stage" not in result.stderr
+    logged = log.read_text()
+    assert "PIPELINE SUMMARY" in logged and "INFO    virnucpro.telemetry: === Stage 9" in logged
+
+
 def test_resume_after_a_complete_run_skips_every_stage(tmp_path, demo_args):
     out = tmp_path / "out"
     assert run_cli("predict", str(EXAMPLE), "-o", str(out), "-k", *demo_args).returncode == 0

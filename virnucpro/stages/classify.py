@@ -66,9 +66,11 @@ def predict_frames(paths: RunPaths, config: PipelineConfig) -> None:
     model = load_classifier(config.model)
     expected_width = classifier_input_dim(model)
     frames = 0
+    indices = paths.split_indices()
+    bar = progress_bar(indices, desc="Classifying", unit="file", enabled=config.progress)
     with atomic_open(paths.prediction_results) as handle:
         write_prediction_header(handle)
-        for index in paths.split_indices():
+        for index in bar:
             table = load_feature_table(paths.merged_features(index))
             if table["data"].shape[1] != expected_width:
                 raise _width_error(paths, index, table["data"].shape[1], expected_width, config)
