@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import statistics
-import textwrap
 from collections.abc import Mapping
 
 from ._context import current_registry
@@ -19,6 +18,7 @@ NAME_FIELD_MIN = 33
 NAME_FIELD_MAX = 45
 UNATTRIBUTED_MIN = 0.01
 STRAGGLER_RATIO = 1.2
+BOTTLENECK_NAME = 40  # longest stage name shown in the Bottlenecks line
 
 
 def format_summary(
@@ -199,9 +199,12 @@ def _name_field_width(tree: list[tuple[str, int]]) -> int:
 
 def _name_field(label: str, width: int) -> str:
     """``Name ........`` padded with dots to ``width``; long names are cut with ``...``."""
-    if len(label) > width - 2:
-        label = label[: width - 5] + "..."
-    return (label + " ").ljust(width, ".")
+    return (_shorten(label, width - 2) + " ").ljust(width, ".")
+
+
+def _shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, ending in ``...`` when cut."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _share(stats: dict[str, StageStats], name: str, depth: int, wall: float) -> str:
@@ -234,7 +237,7 @@ def _extras(st: StageStats) -> list[str]:
     extras = []
     if st.status == FAILED:
         extras.append(f"FAILED ({st.error_type})")
-    if st.calls > 1:
+    if st.calls > max(1, len(st.per_origin)):
         extras.append(f"x{st.calls:,} calls")
     if st.skips and st.calls:
         extras.append(f"{st.skips} skipped ({st.reason})")
@@ -281,13 +284,22 @@ def _bottleneck_lines(stats: dict[str, StageStats], wall: float) -> list[str]:
     if wall <= 0:
         return []
     tree = _stage_tree(stats)
-    tops = [name for name, depth in tree if depth == 0 and stats[name].status != SKIPPED]
-    ranked = sorted(tops, key=lambda name: _row_seconds(stats[name]), reverse=True)[:3]
-    parts = [f"{name} ({100 * _row_seconds(stats[name]) / wall:.0f}%)" for name in ranked]
+    shares = {
+        name: 100 * _row_seconds(stats[name]) / wall
+        for name, depth in tree
+        if depth == 0 and stats[name].status != SKIPPED
+    }
+    ranked = sorted((n for n in shares if shares[n] >= 1), key=shares.__getitem__, reverse=True)
+    parts = [f"{_shorten(name, BOTTLENECK_NAME)} ({shares[name]:.0f}%)" for name in ranked[:3]]
     if not parts:
         return []
-    text = "Bottlenecks: " + ", ".join(parts)
-    return textwrap.wrap(text, WIDTH, subsequent_indent=" " * len("Bottlenecks: "))
+    lines = ["Bottlenecks:"]
+    for index, part in enumerate(parts):
+        text = part + ("," if index < len(parts) - 1 else "")
+        if len(lines[-1]) + 1 + len(text) > WIDTH:
+            lines.append(" " * len("Bottlenecks:"))
+        lines[-1] += " " + text
+    return lines
 
 
 def _failure_lines(stats: dict[str, StageStats]) -> list[str]:
@@ -298,7 +310,7 @@ def _failure_lines(stats: dict[str, StageStats]) -> list[str]:
     lines = ["Failed stages:"]
     for st in failed:
         line = f"  {st.name}: {st.error_type}: {st.error}"
-        lines.append(line if len(line) <= WIDTH else line[: WIDTH - 3] + "...")
+        lines.append(_shorten(line, WIDTH))
     return lines
 
 

@@ -1,0 +1,205 @@
+"""One test per kind of callable that @timed_stage decorates."""
+
+import asyncio
+import inspect
+import pickle
+
+import pytest
+
+from virnucpro_telemetry import TelemetryError, timed_stage
+
+
+@timed_stage("Module Function")
+def module_function(a, b=2, *, c=3):
+    """Add three numbers."""
+    return a + b + c
+
+
+class Widget:
+    """A class with every kind of method decorated."""
+
+    def __init__(self, base):
+        self.base = base
+
+    @timed_stage("Method")
+    def method(self, x):
+        """Add x to the base."""
+        return self.base + x
+
+    @classmethod
+    @timed_stage("Classmethod Inside")
+    def class_inside(cls, x):
+        return (cls, x)
+
+    @timed_stage("Classmethod Outside")
+    @classmethod
+    def class_outside(cls, x):
+        return (cls, x)
+
+    @staticmethod
+    @timed_stage("Staticmethod Inside")
+    def static_inside(x):
+        return x * 2
+
+    @timed_stage("Staticmethod Outside")
+    @staticmethod
+    def static_outside(x):
+        return x * 3
+
+
+def test_function(registry):
+    assert module_function(1, c=10) == 13
+    assert registry["Module Function"].calls == 1
+    assert registry["Module Function"].status == "ok"
+
+
+def test_function_keeps_metadata():
+    assert module_function.__name__ == "module_function"
+    assert module_function.__doc__ == "Add three numbers."
+    assert str(inspect.signature(module_function)) == "(a, b=2, *, c=3)"
+    assert inspect.isfunction(module_function.__wrapped__)
+    assert module_function.__wrapped__(1) == 6
+
+
+def test_nested_function(registry):
+    def outer(n):
+        @timed_stage("Inner Function")
+        def inner(x):
+            return x + n
+
+        return inner
+
+    assert outer(5)(1) == 6
+    assert registry["Inner Function"].calls == 1
+
+
+def test_method(registry):
+    widget = Widget(10)
+    assert widget.method(5) == 15
+    assert Widget.method(widget, 1) == 11
+    assert registry["Method"].calls == 2
+    assert inspect.ismethod(widget.method)
+    assert str(inspect.signature(widget.method)) == "(x)"
+    assert widget.method.__doc__ == "Add x to the base."
+
+
+@pytest.mark.parametrize("name", ["class_inside", "class_outside"])
+def test_classmethod(registry, name):
+    call = getattr(Widget, name)
+    assert call(4) == (Widget, 4)
+    assert getattr(Widget(0), name)(5) == (Widget, 5)
+    stage_name = "Classmethod Inside" if name == "class_inside" else "Classmethod Outside"
+    assert registry[stage_name].calls == 2
+
+
+@pytest.mark.parametrize(
+    "name, factor", [("static_inside", 2), ("static_outside", 3)]
+)
+def test_staticmethod(registry, name, factor):
+    assert getattr(Widget, name)(4) == 4 * factor
+    assert getattr(Widget(0), name)(5) == 5 * factor
+    stage_name = "Staticmethod Inside" if name == "static_inside" else "Staticmethod Outside"
+    assert registry[stage_name].calls == 2
+
+
+def test_callable_object(registry):
+    class Doubler:
+        def __call__(self, x):
+            return 2 * x
+
+    doubled = timed_stage("Callable Object")(Doubler())
+    assert doubled(21) == 42
+    assert registry["Callable Object"].calls == 1
+
+
+def test_async_function(registry):
+    @timed_stage("Async")
+    async def fetch(delay):
+        await asyncio.sleep(delay)
+        return "done"
+
+    assert inspect.iscoroutinefunction(fetch)
+    assert asyncio.run(fetch(0.05)) == "done"
+    assert registry["Async"].calls == 1
+    assert registry["Async"].total_s >= 0.04  # the awaited time, not the time to make a coroutine
+
+
+def test_generator_function(registry):
+    @timed_stage("Generator")
+    def numbers(n):
+        yield from range(n)
+        return "finished"
+
+    assert inspect.isgeneratorfunction(numbers)
+    assert list(numbers(4)) == [0, 1, 2, 3]
+    assert registry["Generator"].calls == 1
+
+
+def test_async_generator_function(registry):
+    @timed_stage("Async Generator")
+    async def ticks(n):
+        for i in range(n):
+            await asyncio.sleep(0.01)
+            yield i
+
+    async def collect():
+        return [i async for i in ticks(3)]
+
+    assert inspect.isasyncgenfunction(ticks)
+    assert asyncio.run(collect()) == [0, 1, 2]
+    assert registry["Async Generator"].calls == 1
+    assert registry["Async Generator"].total_s >= 0.025
+
+
+def test_enabled_false_leaves_function_undecorated():
+    def plain():
+        return 1
+
+    assert timed_stage("Off", enabled=False)(plain) is plain
+
+
+def test_enabled_callable_is_asked_at_every_call(registry):
+    switch = {"on": False}
+
+    @timed_stage("Switchable", enabled=lambda: switch["on"])
+    def work():
+        return 7
+
+    assert work() == 7
+    assert "Switchable" not in registry
+    switch["on"] = True
+    assert work() == 7
+    assert registry["Switchable"].calls == 1
+
+
+def test_decorated_function_pickles_by_name():
+    restored = pickle.loads(pickle.dumps(module_function))
+    assert restored is module_function
+
+
+def test_local_stage_function_refuses_to_pickle():
+    @timed_stage("Local")
+    def local():
+        return 1
+
+    with pytest.raises(TypeError, match="define it at module level"):
+        pickle.dumps(local)
+
+
+@pytest.mark.parametrize("bad", ["", "   ", None, 3])
+def test_stage_name_must_be_a_string(bad):
+    with pytest.raises(TelemetryError, match="non-empty string"):
+        timed_stage(bad)
+
+
+def test_bare_decorator_names_the_fix():
+    with pytest.raises(TelemetryError, match=r'write @timed_stage\("Sequence Chunking"\)'):
+
+        @timed_stage
+        def oops():
+            pass
+
+
+def test_sync_cuda_option_is_checked():
+    with pytest.raises(TelemetryError, match="sync_cuda='sometimes' is not an option"):
+        timed_stage("X", sync_cuda="sometimes")

@@ -1,0 +1,102 @@
+"""Generator stages: the time inside the body, summed over resumptions, as one call."""
+
+import time
+
+import pytest
+
+from virnucpro_telemetry import timed_stage
+
+
+@timed_stage("Producer")
+def produce(n, work=0.01):
+    for i in range(n):
+        time.sleep(work)
+        yield i
+    return "done"
+
+
+def test_consumer_time_is_not_counted(registry):
+    for _ in produce(3):
+        time.sleep(0.03)
+    stats = registry["Producer"]
+    assert stats.calls == 1
+    assert 0.025 <= stats.total_s < 0.08  # 3 x 10 ms inside, 3 x 30 ms outside
+    [record] = registry.records
+    assert record.end - record.start >= 0.09  # first next() to exhaustion
+
+
+def test_return_value_and_send_pass_through(registry):
+    @timed_stage("Echo")
+    def echo():
+        received = yield "ready"
+        while received is not None:
+            received = yield received * 2
+        return "closed"
+
+    gen = echo()
+    assert next(gen) == "ready"
+    assert gen.send(21) == 42
+    with pytest.raises(StopIteration) as stop:
+        gen.send(None)
+    assert stop.value.value == "closed"
+    assert registry["Echo"].status == "ok"
+
+
+def test_closing_early_is_not_a_failure(registry):
+    gen = produce(10, work=0)
+    assert next(gen) == 0
+    gen.close()
+    assert registry["Producer"].status == "ok"
+    assert registry["Producer"].calls == 1
+
+
+def test_exception_in_the_body_is_a_failure(registry):
+    @timed_stage("Broken Producer")
+    def broken():
+        yield 1
+        raise ValueError("truncated file")
+
+    with pytest.raises(ValueError, match="truncated file"):
+        list(broken())
+    assert registry["Broken Producer"].status == "failed"
+
+
+def test_thrown_exception_reaches_the_body(registry):
+    @timed_stage("Catcher")
+    def catcher():
+        try:
+            yield 1
+        except KeyError:
+            yield "caught"
+
+    gen = catcher()
+    next(gen)
+    assert gen.throw(KeyError("x")) == "caught"
+    gen.close()
+    assert registry["Catcher"].status == "ok"
+
+
+def test_stages_inside_the_body_nest_under_the_generator(registry):
+    @timed_stage("Parse Record")
+    def parse(i):
+        return i
+
+    @timed_stage("Reader")
+    def reader():
+        for i in range(3):
+            yield parse(i)
+
+    @timed_stage("Consumer")
+    def consume(items):
+        return sum(items)
+
+    assert consume(reader()) == 3
+    assert registry["Parse Record"].parent == "Reader"
+    assert registry["Reader"].parent == "Consumer"
+    assert registry["Parse Record"].calls == 3
+
+
+def test_unstarted_generator_records_nothing(registry):
+    gen = produce(3)
+    gen.close()
+    assert "Producer" not in registry
