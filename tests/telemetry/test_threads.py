@@ -80,3 +80,21 @@ def test_threads_keep_their_own_nesting(registry):
         thread.join()
     parents = {r.parent for r in registry.records if r.name == "Tiny"}
     assert parents == {"Left", "Right"}
+
+
+def test_threads_started_under_use_registry_in_another_thread():
+    mine = StageRegistry()
+    done = threading.Event()
+
+    def coordinator():
+        with use_registry(mine):
+            worker = threading.Thread(target=_call_tiny, args=(3,))
+            worker.start()
+            worker.join()
+        done.set()
+
+    thread = threading.Thread(target=coordinator)
+    thread.start()
+    thread.join()
+    assert done.is_set()
+    assert mine["Tiny"].calls == 3
