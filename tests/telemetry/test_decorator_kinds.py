@@ -203,3 +203,21 @@ def test_bare_decorator_names_the_fix():
 def test_sync_cuda_option_is_checked():
     with pytest.raises(TelemetryError, match="sync_cuda='sometimes' is not an option"):
         timed_stage("X", sync_cuda="sometimes")
+
+
+def test_async_and_generator_methods(registry):
+    class Client:
+        @timed_stage("Async Method")
+        async def fetch(self, x):
+            return x
+
+        @timed_stage("Generator Method")
+        def items(self, n):
+            yield from range(n)
+
+    client = Client()
+    assert inspect.iscoroutinefunction(client.fetch)
+    assert inspect.isgeneratorfunction(client.items)
+    assert asyncio.run(client.fetch(3)) == 3
+    assert list(client.items(2)) == [0, 1]
+    assert registry["Async Method"].calls == registry["Generator Method"].calls == 1
