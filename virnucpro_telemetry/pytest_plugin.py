@@ -1,5 +1,8 @@
-"""pytest plugin (entry point ``pytest11``): the ``stage_timings`` fixture, the
-``stage_budget`` marker and the ``--stage-report`` option."""
+"""The pytest plugin, registered through the ``pytest11`` entry point.
+
+It adds the ``stage_timings`` fixture, the ``stage_budget(name, seconds=...)`` marker and the
+``--stage-report`` option.
+"""
 
 from __future__ import annotations
 
