@@ -17,6 +17,8 @@ MAX_LINE = 100  # stage rows carry extras past the rules, then wrap
 NAME_FIELD_MIN = 33
 NAME_FIELD_MAX = 45
 UNATTRIBUTED_MIN = 0.01
+# Epoch timestamps (floats) resolve about 0.2 us; below a millisecond, gaps are noise.
+UNATTRIBUTED_FLOOR_S = 0.001
 STRAGGLER_RATIO = 1.2
 BOTTLENECK_NAME = 40  # longest stage name shown in the Bottlenecks line
 
@@ -45,7 +47,7 @@ def format_summary(
     """
     records = registry.records
     stats = dict(registry.items())
-    wall = _wall_seconds(records, registry.run_start)
+    wall = _wall_seconds(records, registry.run_start, stats)
     lines = [RULE, title, RULE, f"Total wall time: {fmt_clock(wall)} ({fmt_seconds(wall)})"]
     lines += _compute_time_lines(records)
     lines += _stage_lines(records, stats, wall)
@@ -83,14 +85,21 @@ def log_summary(
 # Time accounting.
 
 
-def _wall_seconds(records: list[StageRecord], run_start: float | None) -> float:
-    """From the run start (or first stage start) to the last stage end, over all origins."""
+def _wall_seconds(
+    records: list[StageRecord], run_start: float | None, stats: dict[str, StageStats]
+) -> float:
+    """From the run start (or first stage start) to the last stage end, over all origins.
+
+    Never shorter than the longest top-level stage, which is measured more precisely than
+    the epoch timestamps (so a one-stage run shows 100.0%, not 100.5%).
+    """
     if not records:
         return 0.0
     first = min(r.start for r in records)
     if run_start is not None:
         first = min(first, run_start)
-    return max(r.end for r in records) - first
+    tops = [_row_seconds(stats[name]) for name, depth in _stage_tree(stats) if depth == 0]
+    return max(max(r.end for r in records) - first, *tops)
 
 
 def _covered_seconds(records: list[StageRecord]) -> float:
@@ -185,7 +194,7 @@ def _stage_lines(records: list[StageRecord], stats: dict[str, StageStats], wall:
         share = _share(stats, name, depth, wall)
         lines += _row(prefix + _name_field(label, width), stats[name], share)
     unattributed = wall - _covered_seconds(_top_records(records, set(stats)))
-    if wall > 0 and unattributed / wall >= UNATTRIBUTED_MIN:
+    if unattributed >= max(UNATTRIBUTED_FLOOR_S, UNATTRIBUTED_MIN * wall):
         label = " " * prefix_width + _name_field("(unattributed)", width)
         lines.append(f"{label}{fmt_seconds(unattributed):>10} ({100 * unattributed / wall:5.1f}%)")
     return lines

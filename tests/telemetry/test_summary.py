@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from virnucpro_telemetry import StageRegistry, format_summary, log_summary
+from virnucpro_telemetry import StageRegistry, format_summary, log_summary, stage
 from virnucpro_telemetry._registry import SNAPSHOT_FORMAT
 
 T0 = 1_700_000_000.0
@@ -243,3 +243,13 @@ def test_log_summary_defaults_to_the_active_registry(registry, caplog):
 )
 def test_duration_format(seconds, shown):
     assert f"{shown} (100.0%)" in format_summary(registry_of(rec("S", 0.0, seconds)))
+
+
+def test_microsecond_stage_never_shows_more_than_100_percent(registry):
+    for _ in range(50):
+        registry.clear()
+        with stage("Blink"):
+            pass
+        row = next(line for line in format_summary(registry).splitlines() if "Blink" in line)
+        share = float(row.split("(")[1].split("%")[0])
+        assert 95.0 <= share <= 100.0
