@@ -252,4 +252,4 @@ def test_microsecond_stage_never_shows_more_than_100_percent(registry):
             pass
         row = next(line for line in format_summary(registry).splitlines() if "Blink" in line)
         share = float(row.split("(")[1].split("%")[0])
-        assert 95.0 <= share <= 100.0
+        assert 50.0 <= share <= 100.0  # epoch floats resolve ~0.2 us of a few-us stage
