@@ -52,8 +52,9 @@ the same file formats and loading code as the published models.
 
   dnabert-s/                 DNABERT-S layout: config.json, tokenizer.json (a small DNA
                              BPE vocabulary), tokenizer_config.json, model.safetensors
-  {esm}.pt          fair-esm ESM-2 checkpoint (2 layers, width 64)
-  {esm}{suffix}
+  {checkpoint:<26} fair-esm ESM-2 checkpoint (2 layers, width 64)
+  {regression}
+                             its contact-regression weights (embeddings do not use them)
   classifier.pth             MLP classifier state dict for {width} features
 """
 
@@ -97,7 +98,8 @@ def write_demo_models(directory: Path, seed: int = DEMO_SEED) -> DemoModelPaths:
         torch.manual_seed(seed + 2)
         atomic_torch_save(MLPClassifier(width).state_dict(), paths.classifier)
     with atomic_open(paths.readme) as handle:
-        handle.write(README_TEXT.format(esm=ESM_NAME, suffix=REGRESSION_SUFFIX, width=width))
+        handle.write(README_TEXT.format(checkpoint=paths.esm_checkpoint.name,
+                                        regression=ESM_NAME + REGRESSION_SUFFIX, width=width))
     return paths
 
 
