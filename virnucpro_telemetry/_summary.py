@@ -262,14 +262,20 @@ def _extras(st: StageStats) -> list[str]:
 
 
 def _origin_extras(per_origin: dict[str, float]) -> list[str]:
-    """``x2 ranks: 1290.1 / 1383.2s`` and, when one is 20% over the median, the straggler."""
+    """Per-origin times and, when one is 20% over the median, the straggler.
+
+    Two origins show ``x2 ranks: 1290.1 / 1383.2s`` (min / max); three or more also show the
+    median: ``x8 ranks: 1290.1 / 1301.7 / 1383.2s`` (min / median / max).
+    """
     if len(per_origin) < 2:
         return []
     low, high = min(per_origin.values()), max(per_origin.values())
+    median = statistics.median(per_origin.values())
     digits = 3 if high < 1 else 1
     label = _origin_label(list(per_origin))
-    extras = [f"x{len(per_origin)} {label}: {low:.{digits}f} / {high:.{digits}f}s"]
-    median = statistics.median(per_origin.values())
+    spread = [low, high] if len(per_origin) == 2 else [low, median, high]
+    times = " / ".join(f"{value:.{digits}f}" for value in spread)
+    extras = [f"x{len(per_origin)} {label}: {times}s"]
     if median > 0 and high > STRAGGLER_RATIO * median:
         slowest = max(per_origin, key=per_origin.__getitem__)
         extras.append(f"straggler: {slowest} ({high / median:.2f}x median)")

@@ -192,7 +192,7 @@ def test_straggler_is_named():
         rec("ESM-2", 0.0, 150.0, origin="rank2"),
     )
     text = format_summary(registry)
-    assert "    150.0s (100.0%)  x3 ranks: 100.0 / 150.0s\n" in text
+    assert "    150.0s (100.0%)  x3 ranks: 100.0 / 102.0 / 150.0s\n" in text
     assert "\n" + " " * 59 + "straggler: rank2 (1.47x median)\n" in text  # wrapped at 100
     assert "calls" not in text  # one call per rank is not a repeat
     assert "Compute time: 00:05:52 (352.0s) summed over 3 ranks" in text
