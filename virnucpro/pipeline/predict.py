@@ -62,7 +62,7 @@ def _device_description(config: PipelineConfig, world: World) -> str:
 
 def _key_metrics(registry: StageRegistry, config: PipelineConfig, world: World) -> dict:
     return {
-        "Input sequences": stage_metric(registry, "Sequence Chunking", "sequences"),
+        "Sequences processed": stage_metric(registry, "Sequence Chunking", "sequences"),
         "Frames scored": stage_metric(registry, "Model Prediction", "frames"),
         "Viral sequences": stage_metric(registry, "Consensus Scoring", "viral_sequences"),
         "DNABERT-S": config.dnabert,

@@ -24,6 +24,6 @@ def run_preprocess(input_path: Path, config: PipelineConfig, output_dir: Path) -
             sequences = stage_metric(registry, "Sequence Chunking", "sequences")
             log_summary(
                 registry, title="PREPROCESSING SUMMARY",
-                key_metrics={"Input sequences": sequences},
+                key_metrics={"Sequences processed": sequences},
             )
     return paths
