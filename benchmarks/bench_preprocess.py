@@ -68,8 +68,27 @@ def generate_input(path: Path, count: int, seed: int, min_length: int, max_lengt
 # --- the runs, each in a child process ----------------------------------------------------------
 
 
-def run_fast(input_path: Path, output_dir: Path, threads: int) -> dict:
-    """Stages 1-4 of virnucpro; seconds per stage."""
+class Clock:
+    """Wall and CPU seconds of named steps (CPU: this process and its finished workers)."""
+
+    def __init__(self) -> None:
+        self.steps: dict[str, dict[str, float]] = {}
+
+    @staticmethod
+    def _cpu() -> float:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+
+    def time(self, name: str, function, *args) -> None:
+        """Run ``function(*args)`` and record its wall and CPU seconds under ``name``."""
+        wall, cpu = time.perf_counter(), self._cpu()
+        function(*args)
+        self.steps[name] = {"wall": time.perf_counter() - wall, "cpu": self._cpu() - cpu}
+
+
+def run_fast(input_path: Path, output_dir: Path, threads: int, clock: Clock) -> None:
+    """Stages 1-4 of virnucpro, as the pipeline runs them."""
     from virnucpro.config import PipelineConfig
     from virnucpro.paths import RunPaths
     from virnucpro.stages import preprocess
@@ -83,36 +102,21 @@ def run_fast(input_path: Path, output_dir: Path, threads: int) -> dict:
         preprocess.split_nucleotide_file,
         preprocess.split_protein_file,
     )
-    times = {}
     with use_registry(StageRegistry()):
         for name, stage in zip(STAGES, stages, strict=True):
-            start = time.perf_counter()
-            stage(paths, config)
-            times[name] = time.perf_counter() - start
-    return times
+            clock.time(name, stage, paths, config)
 
 
-def run_baseline(input_path: Path, output_dir: Path) -> dict:
-    """The original tool's preprocessing, written plainly; seconds per stage."""
+def run_baseline(input_path: Path, output_dir: Path, clock: Clock) -> None:
+    """The original tool's preprocessing, written plainly."""
     stem = input_path.name.split(".fa")[0]
     chunked = output_dir / f"{stem}_chunked500.fa"
     nucleotide = output_dir / f"{stem}_identified_nucleotide.fa"
     protein = output_dir / f"{stem}_identified_protein.faa"
-    times = {}
-    start = time.perf_counter()
-    baseline_chunk(input_path, chunked, 500)
-    times[STAGES[0]] = time.perf_counter() - start
-    start = time.perf_counter()
-    baseline_translate(chunked, nucleotide, protein)
-    times[STAGES[1]] = time.perf_counter() - start
-    for name, source, folder in (
-        (STAGES[2], nucleotide, output_dir / f"{stem}_nucleotide"),
-        (STAGES[3], protein, output_dir / f"{stem}_protein"),
-    ):
-        start = time.perf_counter()
-        baseline_split(source, folder, 10000)
-        times[name] = time.perf_counter() - start
-    return times
+    clock.time(STAGES[0], baseline_chunk, input_path, chunked, 500)
+    clock.time(STAGES[1], baseline_translate, chunked, nucleotide, protein)
+    clock.time(STAGES[2], baseline_split, nucleotide, output_dir / f"{stem}_nucleotide", 10000)
+    clock.time(STAGES[3], baseline_split, protein, output_dir / f"{stem}_protein", 10000)
 
 
 def baseline_chunk(input_path: Path, output_path: Path, size: int) -> None:
@@ -179,17 +183,19 @@ def baseline_split(source: Path, folder: Path, per_file: int) -> None:
 
 
 def child_main(kind: str, input_path: Path, output_dir: Path, threads: int) -> None:
-    """Run one timed variant and print its times and peak RSS as JSON."""
+    """Run one variant; print its step times and peak RSS as JSON."""
     output_dir.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
+    clock = Clock()
     if kind == "fast":
-        times = run_fast(input_path, output_dir, threads)
+        run_fast(input_path, output_dir, threads, clock)
     else:
-        times = run_baseline(input_path, output_dir)
-    total = time.perf_counter() - start
+        run_baseline(input_path, output_dir, clock)
+    clock.steps["total"] = {
+        unit: sum(step[unit] for step in clock.steps.values()) for unit in ("wall", "cpu")
+    }
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB -> MiB on Linux
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(json.dumps({"stages": times, "total": total, "rss_mib": own, "worker_rss_mib": workers}))
+    print(json.dumps({"steps": clock.steps, "rss_mib": own, "worker_rss_mib": workers}))
 
 
 def in_child(kind: str, input_path: Path, output_dir: Path, threads: int = 1) -> dict:
@@ -215,27 +221,32 @@ def same_outputs(fast_dir: Path, baseline_dir: Path) -> bool:
 
 
 def report(fast: dict, baseline: dict | None, small: dict, two: dict, args) -> None:
-    """Print the stage table, the ratio, peak memory and the threads comparison."""
-    print(f"{'stage':<28}{'fast (s)':>10}{'baseline (s)':>14}{'ratio':>8}")
+    """Print the stage table, the ratios, peak memory and the threads comparison."""
+    print(
+        f"{'stage':<27}{'fast wall/cpu (s)':>19}{'baseline wall/cpu (s)':>23}{'ratio wall/cpu':>16}"
+    )
     for name in [*STAGES, "total"]:
-        ours = fast["total"] if name == "total" else fast["stages"][name]
+        ours = fast["steps"][name]
+        line = f"{name:<27}{ours['wall']:>10.2f}{ours['cpu']:>9.2f}"
         if baseline:
-            theirs = baseline["total"] if name == "total" else baseline["stages"][name]
-            print(f"{name:<28}{ours:>10.2f}{theirs:>14.2f}{theirs / ours:>7.1f}x")
-        else:
-            print(f"{name:<28}{ours:>10.2f}{'-':>14}{'-':>8}")
+            theirs = baseline["steps"][name]
+            wall_ratio, cpu_ratio = theirs["wall"] / ours["wall"], theirs["cpu"] / ours["cpu"]
+            line += f"{theirs['wall']:>14.2f}{theirs['cpu']:>9.2f}"
+            line += f"{wall_ratio:>9.1f}x{cpu_ratio:>6.1f}x"
+        print(line)
     print()
     print(f"peak RSS, fast, first {args.sequences // 10:,} sequences: {small['rss_mib']:.0f} MiB")
-    print(f"peak RSS, fast, all {args.sequences:,} sequences:       {fast['rss_mib']:.0f} MiB")
+    print(f"peak RSS, fast, all {args.sequences:,} sequences: {fast['rss_mib']:.0f} MiB")
     if baseline:
-        print(f"peak RSS, baseline, all sequences:          {baseline['rss_mib']:.0f} MiB")
-    translation_1 = fast["stages"]["Six-Frame Translation"]
-    translation_2 = two["stages"]["Six-Frame Translation"]
+        print(
+            f"peak RSS, baseline, all {args.sequences:,} sequences: {baseline['rss_mib']:.0f} MiB"
+        )
+    one_worker = fast["steps"]["Six-Frame Translation"]["wall"]
+    two_workers = two["steps"]["Six-Frame Translation"]["wall"]
     print(
-        f"translation, 1 worker: {translation_1:.2f} s; --threads 2: {translation_2:.2f} s "
-        f"({translation_1 / translation_2:.2f}x; stages 1-4 {fast['total']:.2f} s -> "
-        f"{two['total']:.2f} s; worker peak RSS {two['worker_rss_mib']:.0f} MiB) "
-        f"on {os.cpu_count()} CPU(s)"
+        f"translation wall time, 1 worker: {one_worker:.2f} s; --threads 2: {two_workers:.2f} s "
+        f"({one_worker / two_workers:.2f}x; each worker peak RSS {two['worker_rss_mib']:.0f} MiB)"
+        f" on {os.cpu_count()} CPU(s)"
     )
 
 
@@ -275,9 +286,8 @@ def main() -> None:
         baseline = None
         if not args.no_baseline:
             baseline = in_child("baseline", full, root / "baseline")
-            print(
-                f"outputs identical to the baseline: {same_outputs(root / 'fast', root / 'baseline')}"
-            )
+            identical = same_outputs(root / "fast", root / "baseline")
+            print(f"outputs identical to the baseline: {identical}")
         print(f"--threads 2 output identical to --threads 1: {identical_threads}")
         report(fast, baseline, small, two, args)
 

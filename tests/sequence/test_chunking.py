@@ -7,13 +7,14 @@ import logging
 
 import pytest
 
+from virnucpro.errors import InputError
 from virnucpro.sequence.chunking import (
     MANIFEST_HEADER,
     chunk_sequence,
     chunk_spans,
     write_chunks,
 )
-from virnucpro.sequence.fasta import FastaRecord, read_fasta
+from virnucpro.sequence.fasta import read_blocks
 
 
 def original_spans(length: int, size: int) -> list[tuple[int, int]]:
@@ -63,28 +64,41 @@ def test_chunk_ids_and_letter_case():
     ]
 
 
-def test_write_chunks_manifest_and_warnings(caplog):
-    records = [
-        FastaRecord("a", "ACGT" * 200, 1, 1),
-        FastaRecord("empty", "", 2, 5),
-        FastaRecord("rna", "ACGU", 3, 6),
-    ]
-    chunks, manifest = io.StringIO(), io.StringIO()
+def _write(path, size=500):
+    chunks, manifest = io.BytesIO(), io.StringIO()
+    summary = write_chunks(read_blocks(path), size, chunks, manifest)
+    return summary, chunks.getvalue().decode(), manifest.getvalue()
+
+
+def test_write_chunks_manifest_and_warnings(fasta_file, caplog):
+    path = fasta_file(">a desc\n" + "ACGT" * 200 + "\n>empty\n>rna\nACGU\n")
     with caplog.at_level(logging.WARNING, logger="virnucpro.sequence"):
-        summary = write_chunks(records, 500, chunks, manifest)
-    assert manifest.getvalue() == MANIFEST_HEADER + "a\t800\t2\nempty\t0\t0\nrna\t4\t1\n"
+        summary, chunks, manifest = _write(path)
+    assert manifest == MANIFEST_HEADER + "a\t800\t2\nempty\t0\t0\nrna\t4\t1\n"
     assert (summary.sequences, summary.empty, summary.chunks, summary.bases) == (3, 1, 3, 804)
-    assert chunks.getvalue().count(">") == 3
+    assert [line for line in chunks.splitlines() if line.startswith(">")] == [
+        ">a_chunk_1",
+        ">a_chunk_2",
+        ">rna_chunk_1",
+    ]
     warnings = [r.getMessage() for r in caplog.records]
-    assert "record 2 ('empty', line 5) has no sequence; skipped" in warnings
+    assert "record 2 ('empty', line 3) has no sequence; skipped" in warnings
     assert any("1 sequence(s) contain U" in message for message in warnings)
 
 
+def test_write_chunks_refuses_a_repeated_id(fasta_file):
+    path = fasta_file(">a\nAC\n>b\nGT\n>a x\nTT\n")
+    with pytest.raises(
+        InputError, match="line 5: record 3 has the id 'a', already used by record 1"
+    ):
+        _write(path)
+
+
 def test_reference_chunk_files(original_dir, parsed, tmp_path, reference_stem):
-    stem = reference_stem
     out = tmp_path / "chunked.fa"
-    with open(out, "w") as chunks, open(tmp_path / "manifest.tsv", "w") as manifest:
-        write_chunks(read_fasta(original_dir / f"{stem}.fa"), 500, chunks, manifest)
-    assert parsed(out) == parsed(original_dir / f"{stem}_chunked500.fa")
+    with open(out, "wb") as chunks, open(tmp_path / "manifest.tsv", "w") as manifest:
+        write_chunks(read_blocks(original_dir / f"{reference_stem}.fa"), 500, chunks, manifest)
+    expected = original_dir / f"{reference_stem}_chunked500.fa"
+    assert parsed(out) == parsed(expected)
     # Same 60-column layout as Biopython's writer: the very same bytes.
-    assert out.read_bytes() == (original_dir / f"{stem}_chunked500.fa").read_bytes()
+    assert out.read_bytes() == expected.read_bytes()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from virnucpro.sequence.splitting import fasta_blocks, remove_split_files, split_fasta
+from virnucpro.sequence import fasta
+from virnucpro.sequence.splitting import remove_split_files, split_fasta
 
 
 def _records(count: int) -> str:
@@ -33,9 +34,16 @@ def test_no_records_writes_no_file(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.fa"]
 
 
-def test_blocks_keep_wrapped_records_whole():
-    lines = [b">a\n", b"AC\n", b"GT\n", b">b desc\n", b"TT"]
-    assert list(fasta_blocks(lines)) == [b">a\nAC\nGT\n", b">b desc\nTT"]
+@pytest.mark.parametrize("read_size", [7, 50, 1 << 20])
+def test_wrapped_records_are_copied_whole_across_reads(tmp_path, monkeypatch, read_size):
+    monkeypatch.setattr(fasta, "_READ_SIZE", read_size)
+    records = [f">r{i} x>y\nACGTACGT\nAC\n\n" for i in range(1, 12)] + [">last\nTT"]
+    source = tmp_path / "in.fa"
+    source.write_text("".join(records))
+    files, count = split_fasta(source, lambda n: tmp_path / f"output_{n}.fa", 5)
+    assert (files, count) == (3, 12)
+    texts = [(tmp_path / f"output_{n}.fa").read_text() for n in (1, 2, 3)]
+    assert texts == ["".join(records[0:5]), "".join(records[5:10]), "".join(records[10:])]
 
 
 def test_remove_split_files_touches_only_split_files(tmp_path):

@@ -2,7 +2,8 @@
 
 Like the original, records are told apart by their ``>`` lines only, so the text of each record
 is copied unchanged; files are ``output_1.fa``, ``output_2.fa``, ... and a file is only written
-when it gets at least one record (no records: no files).
+when it gets at least one record (no records: no files). The file is copied in large pieces cut
+at record boundaries, not line by line.
 """
 
 from __future__ import annotations
@@ -10,23 +11,13 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
+from operator import itemgetter
 from pathlib import Path
 
 from virnucpro.atomic import atomic_open
+from virnucpro.sequence.fasta import header_offsets, read_blocks
 
 SPLIT_FILE = re.compile(r"^output_\d+\.fa$")
-
-
-def fasta_blocks(lines: Iterable[bytes]) -> Iterator[bytes]:
-    """The raw text of each record (its header line and the lines up to the next header)."""
-    block: list[bytes] = []
-    for line in lines:
-        if line[:1] == b">" and block:
-            yield b"".join(block)
-            block = []
-        block.append(line)
-    if block:
-        yield b"".join(block)
 
 
 def split_fasta(
@@ -39,19 +30,28 @@ def split_fasta(
         destination: the path of split file ``N`` (from 1); each is written atomically.
         records_per_file: records per file; the last file holds the rest.
     """
+    texts = (block.text for block in read_blocks(source, allow_empty=True))
     files = records = 0
-    with open(source, "rb") as handle:
-        blocks = fasta_blocks(handle)
-        for first in blocks:
-            files += 1
-            with atomic_open(destination(files), "wb") as out:
-                out.write(first)
-                written = 1
-                for block in itertools.islice(blocks, records_per_file - 1):
-                    out.write(block)
-                    written += 1
-            records += written
+    for files, pieces in itertools.groupby(_pieces(texts, records_per_file), key=itemgetter(0)):
+        with atomic_open(destination(files), "wb") as out:
+            for _, text, count in pieces:
+                out.write(text)
+                records += count
     return files, records
+
+
+def _pieces(texts: Iterable[bytes], records_per_file: int) -> Iterator[tuple[int, bytes, int]]:
+    """``(file number, text, records in it)``: the texts cut where a new file must begin."""
+    file_number, room = 0, 0
+    for text in texts:
+        offsets = header_offsets(text).tolist() + [len(text)]
+        first, last = 0, len(offsets) - 1  # records first..last-1 of this text are left
+        while first < last:
+            if not room:
+                file_number, room = file_number + 1, records_per_file
+            take = min(room, last - first)
+            yield file_number, text[offsets[first] : offsets[first + take]], take
+            first, room = first + take, room - take
 
 
 def remove_split_files(folder: Path) -> int:

@@ -5,7 +5,7 @@ Pure Python and numpy: nothing here imports torch, so ``virnucpro preprocess`` s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from virnucpro.atomic import atomic_open
@@ -14,7 +14,7 @@ from virnucpro.errors import InputError
 from virnucpro.paths import RunPaths
 from virnucpro.progress import progress_bar
 from virnucpro.sequence.chunking import write_chunks
-from virnucpro.sequence.fasta import read_blocks, read_fasta, unique_ids
+from virnucpro.sequence.fasta import RecordBlock, read_blocks
 from virnucpro.sequence.parallel import ordered_map
 from virnucpro.sequence.splitting import remove_split_files, split_fasta
 from virnucpro.sequence.translation import translate_block
@@ -32,13 +32,13 @@ def chunk_sequences(paths: RunPaths, config: PipelineConfig) -> None:
         InputError: the input is not valid FASTA, repeats an id, or has no sequence at all.
     """
     paths.chunked_fasta.parent.mkdir(parents=True, exist_ok=True)
-    records = unique_ids(read_fasta(paths.input_fasta), paths.input_fasta)
-    records = progress_bar(records, desc="Chunking", unit="seq", enabled=config.progress)
+    blocks = read_blocks(paths.input_fasta)
     with (
-        atomic_open(paths.chunked_fasta) as chunks_out,
+        _block_progress(paths.input_fasta, "Chunking", config) as bar,
+        atomic_open(paths.chunked_fasta, "wb") as chunks_out,
         atomic_open(paths.sequence_manifest) as manifest_out,
     ):
-        summary = write_chunks(records, config.chunk_length, chunks_out, manifest_out)
+        summary = write_chunks(_advance(bar, blocks), config.chunk_length, chunks_out, manifest_out)
         if not summary.chunks:
             raise InputError(
                 f"{paths.input_fasta}: none of its {summary.sequences} record(s) has a sequence; "
@@ -63,16 +63,15 @@ def translate_chunks(paths: RunPaths, config: PipelineConfig) -> None:
     blocks = read_blocks(paths.chunked_fasta, allow_empty=True)
     chunk_count = frame_count = 0
     with (
-        progress_bar(desc="Translating", unit="chunk", enabled=config.progress) as bar,
+        _block_progress(paths.chunked_fasta, "Translating", config) as bar,
         atomic_open(paths.identified_nucleotide, "wb") as nucleotide_out,
         atomic_open(paths.identified_protein, "wb") as protein_out,
     ):
-        for block in ordered_map(translate_block, blocks, workers=config.threads):
+        for block in ordered_map(translate_block, _advance(bar, blocks), workers=config.threads):
             nucleotide_out.write(block.nucleotide)
             protein_out.write(block.protein)
             chunk_count += block.chunks
             frame_count += block.frames
-            bar.update(block.chunks)
     add_metrics(chunks=chunk_count, frames=frame_count, threads=config.threads)
 
 
@@ -86,6 +85,23 @@ def split_nucleotide_file(paths: RunPaths, config: PipelineConfig) -> None:
 def split_protein_file(paths: RunPaths, config: PipelineConfig) -> None:
     """Stage 4: split the identified protein file into ``output_<N>.fa`` files."""
     _split(paths.identified_protein, paths.protein_split_dir, paths.protein_split, config)
+
+
+def _block_progress(path: Path, desc: str, config: PipelineConfig):
+    """A progress bar in bytes of ``path`` (no total for gzip: its size is not the text's)."""
+    try:
+        with open(path, "rb") as handle:
+            total = None if handle.read(2) == b"\x1f\x8b" else path.stat().st_size
+    except OSError:  # the reader reports it, naming the file
+        total = None
+    return progress_bar(total=total, desc=desc, unit="B", enabled=config.progress)
+
+
+def _advance(bar, blocks: Iterable[RecordBlock]) -> Iterator[RecordBlock]:
+    """Pass blocks through, moving ``bar`` on by the size of each."""
+    for block in blocks:
+        yield block
+        bar.update(len(block.text))
 
 
 def _split(
