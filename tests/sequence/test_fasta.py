@@ -10,7 +10,7 @@ import pytest
 
 from virnucpro.errors import InputError
 from virnucpro.sequence import fasta
-from virnucpro.sequence.fasta import FastaRecord, format_record, read_fasta, unique_ids
+from virnucpro.sequence.fasta import FastaRecord, format_record, read_fasta
 
 
 def test_reads_ids_sequences_numbers_and_header_lines(fasta_file):
@@ -155,17 +155,6 @@ def test_files_that_are_not_fasta(fasta_file, content, expected):
 def test_missing_file_and_directory(tmp_path):
     assert "cannot read the input" in _message(tmp_path / "absent.fa")
     assert "cannot read the input" in _message(tmp_path)
-
-
-def test_duplicate_id_names_the_id_and_both_records(fasta_file):
-    path = fasta_file(">a\nAC\n>b x\nGT\n>c\nTT\n>b y\nCC\n")
-    records = unique_ids(read_fasta(path), path)
-    assert [next(records).id for _ in range(3)] == ["a", "b", "c"]
-    with pytest.raises(InputError) as caught:
-        next(records)
-    message = str(caught.value)
-    assert str(path) in message
-    assert "line 7: record 4 has the id 'b', already used by record 2" in message
 
 
 def test_format_record_wraps_at_60_columns():

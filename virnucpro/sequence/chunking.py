@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import BinaryIO, TextIO
 
-from virnucpro.sequence.fasta import RecordBlock, parse_block, raise_duplicate
+from virnucpro.sequence.fasta import RecordBlock, parse_block
+from virnucpro.sequence.unique import UniqueIds
 from virnucpro.sequence.wrapping import wrap, wrap_rows
 
 logger = logging.getLogger(__name__)
@@ -76,25 +77,29 @@ def write_chunks(
     """Write the chunks of every record as FASTA (60 columns) and one manifest row per record.
 
     Empty records are logged as warnings, listed in the manifest with 0 bases and 0 chunks, and
-    skipped (the original divides by zero on them).
+    skipped (the original divides by zero on them). Repeated ids are looked for once all records
+    are written (see :class:`~virnucpro.sequence.unique.UniqueIds`): write to temporary files.
 
     Raises:
         InputError: a record is malformed, or repeats the id of an earlier record.
     """
     summary = ChunkingSummary()
-    first_seen: dict[str, int] = {}
+    ids = UniqueIds()
+    source = None
     manifest_out.write(MANIFEST_HEADER)
     for block in blocks:
+        source = block.path
         records = list(parse_block(block))
         rows = []
         for record_id, sequence, number, offset in records:
-            if first_seen.setdefault(record_id, number) != number:
-                raise_duplicate(block, record_id, number, offset, first_seen[record_id])
+            ids.add(record_id)
             chunks = -(-len(sequence) // chunk_length)
             rows.append(f"{record_id}\t{len(sequence)}\t{chunks}\n")
             _count(summary, block, record_id, sequence, number, offset, chunks)
         chunks_out.write(_chunk_text(records, chunk_length))
         manifest_out.write("".join(rows))
+    if source is not None:
+        ids.check(source)
     if summary.with_uracil:
         logger.warning(
             "%d sequence(s) contain U: as in the original tool, U is not read as T, so codons "

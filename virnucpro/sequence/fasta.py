@@ -19,7 +19,7 @@ import functools
 import gzip
 import itertools
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, NamedTuple
 
@@ -41,13 +41,11 @@ __all__ = [
     "NUCLEOTIDE_CODES",
     "FastaRecord",
     "RecordBlock",
-    "raise_duplicate",
     "format_record",
     "header_offsets",
     "parse_block",
     "read_blocks",
     "read_fasta",
-    "unique_ids",
 ]
 
 _READ_SIZE = 1 << 20
@@ -196,35 +194,6 @@ def _clean_sequence(
         where = f"{block.path}: record {number} ({record_id!r})"
         raise InputError(letter_problem(where, body, block.line_at(offset) + 1))
     return sequence
-
-
-def unique_ids(records: Iterable[FastaRecord], path: Path) -> Iterator[FastaRecord]:
-    """Pass records through, raising :class:`InputError` at the first repeated id.
-
-    Memory grows with the number of ids only (one dict entry per record).
-    """
-    first_seen: dict[str, int] = {}
-    for record in records:
-        earlier = first_seen.setdefault(record.id, record.number)
-        if earlier != record.number:
-            raise InputError(
-                _duplicate_message(path, record.line, record.id, record.number, earlier)
-            )
-        yield record
-
-
-def raise_duplicate(block: RecordBlock, record_id: str, number: int, offset: int, earlier: int):
-    """Raise the :class:`InputError` for record ``number`` of ``block`` repeating an id."""
-    line = block.line_at(offset)
-    raise InputError(_duplicate_message(block.path, line, record_id, number, earlier))
-
-
-def _duplicate_message(path: Path, line: int, record_id: str, number: int, earlier: int) -> str:
-    return (
-        f"{path}: line {line}: record {number} has the id {record_id!r}, already used by "
-        f"record {earlier}; sequence ids (the first word of each header) must be unique: "
-        "rename one of them"
-    )
 
 
 def format_record(record_id: str, sequence: str) -> str:
