@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import logging
+import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from virnucpro.errors import InputError
 from virnucpro.sequence.chunking import (
@@ -14,7 +17,7 @@ from virnucpro.sequence.chunking import (
     chunk_spans,
     write_chunks,
 )
-from virnucpro.sequence.fasta import read_blocks
+from virnucpro.sequence.fasta import format_record, read_blocks
 
 
 def original_spans(length: int, size: int) -> list[tuple[int, int]]:
@@ -102,3 +105,33 @@ def test_reference_chunk_files(original_dir, parsed, tmp_path, reference_stem):
     assert parsed(out) == parsed(expected)
     # Same 60-column layout as Biopython's writer: the very same bytes.
     assert out.read_bytes() == expected.read_bytes()
+
+
+ids = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp")),
+    min_size=1,
+    max_size=40,
+).filter(lambda text: text.split() == [text])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lengths=st.lists(st.integers(min_value=0, max_value=3100), min_size=1, max_size=12),
+    names=st.lists(ids, min_size=12, max_size=12, unique=True),
+    size=st.sampled_from([300, 500]),
+    seed=st.integers(min_value=0, max_value=1000),
+)
+def test_block_text_equals_record_by_record_text(tmp_path_factory, lengths, names, size, seed):
+    """The chunk file, built for whole blocks at once, is the chunks formatted one by one."""
+    generator = random.Random(seed)
+    sequences = ["".join(generator.choices("ACGTNacgt", k=length)) for length in lengths]
+    path = tmp_path_factory.mktemp("chunks") / "in.fa"
+    path.write_text("".join(f">{n} d\n{s}\n" for n, s in zip(names, sequences, strict=False)))
+    expected = "".join(
+        format_record(chunk_id, chunk)
+        for name, sequence in zip(names, sequences, strict=False)
+        for chunk_id, chunk in chunk_sequence(name, sequence, size)
+    )
+    chunks = io.BytesIO()
+    write_chunks(read_blocks(path), size, chunks, io.StringIO())
+    assert chunks.getvalue().decode() == expected

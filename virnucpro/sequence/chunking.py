@@ -15,9 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import BinaryIO, TextIO
 
+import numpy as np
+
 from virnucpro.sequence.fasta import RecordBlock, parse_block
 from virnucpro.sequence.unique import UniqueIds
-from virnucpro.sequence.wrapping import wrap, wrap_rows
+from virnucpro.sequence.wrapping import FASTA_LINE_WIDTH, wrap_into, wrapped_length
 
 logger = logging.getLogger(__name__)
 
@@ -110,40 +112,65 @@ def write_chunks(
 
 
 def _chunk_text(records: list[tuple[str, bytes, int, int]], chunk_length: int) -> bytes:
-    """The FASTA text of the chunks of ``records``: ``>id_chunk_k`` and 60-column lines."""
-    headers: list[bytes] = []
-    bodies: list[bytes | None] = []  # None: a full-length chunk, wrapped below with the others
-    full: list[bytes] = []
-    for record_id, sequence, _, _ in records:
-        prefix = b">" + record_id.encode() + b"_chunk_"
-        length = len(sequence)
-        for index, start in enumerate(chunk_starts(length, chunk_length), start=1):
-            headers.append(prefix + _index_line(index))
-            if start + chunk_length <= length:
-                full.append(sequence[start : start + chunk_length])
-                bodies.append(None)
-            else:
-                bodies.append(wrap(sequence[start:]))
-    wrapped, row = wrap_rows(b"".join(full), chunk_length)
-    text: list[bytes | memoryview] = []
-    view = memoryview(wrapped)
-    offset = 0
-    for header, body in zip(headers, bodies, strict=True):
-        text.append(header)
-        if body is None:
-            text.append(view[offset : offset + row])
-            offset += row
-        else:
-            text.append(body)
-    return b"".join(text)
+    """The FASTA text of the chunks of ``records``: ``>id_chunk_k`` and 60-column lines.
+
+    Built for the whole block at once: every chunk becomes one row of a byte matrix holding its
+    header (right-aligned in a slot as wide as the longest) followed by its wrapped bases; the
+    text is then one slice per row. This is a few times faster than slicing line by line.
+    """
+    sequences = [sequence for _, sequence, _, _ in records]
+    record_of, number, start, size = _chunk_table(sequences, chunk_length)
+    if not len(record_of):
+        return b""
+    prefixes = [b">" + record_id.encode() + b"_chunk_" for record_id, _, _, _ in records]
+    headers = [
+        prefixes[record] + b"%d\n" % index
+        for record, index in zip(record_of.tolist(), number.tolist(), strict=True)
+    ]
+    slot = max(map(len, headers))
+    body = wrapped_length(chunk_length)
+    matrix = np.empty((len(headers), slot + body), dtype=np.uint8)
+    padded_headers = b"".join([header.rjust(slot) for header in headers])
+    matrix[:, :slot] = np.frombuffer(padded_headers, dtype=np.uint8).reshape(-1, slot)
+    wrap_into(matrix[:, slot:], _chunk_matrix(sequences, record_of, start, chunk_length))
+    text = matrix.tobytes()
+    header_lengths = np.fromiter(map(len, headers), dtype=np.int64, count=len(headers))
+    body_starts = np.arange(len(headers)) * matrix.shape[1] + slot
+    begins = (body_starts - header_lengths).tolist()
+    ends = (body_starts + size + -(-size // FASTA_LINE_WIDTH)).tolist()
+    return b"".join(map(text.__getitem__, map(slice, begins, ends)))
 
 
-_INDEX_LINES = tuple(b"%d\n" % index for index in range(1024))
+def _chunk_table(
+    sequences: list[bytes], chunk_length: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For every chunk of ``sequences``: its record index, number (from 1), start and size.
+
+    The same rule as :func:`chunk_starts`, computed for all records at once.
+    """
+    lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
+    counts = -(-lengths // chunk_length)
+    nonzero = np.maximum(counts, 1)  # empty records have no chunks; avoid dividing by zero
+    surplus = nonzero * chunk_length - lengths
+    lower = surplus // nonzero
+    longer_steps = surplus - lower * (nonzero - 1)
+    record_of = np.repeat(np.arange(len(sequences)), counts)
+    index = np.arange(len(record_of)) - np.repeat(np.cumsum(counts) - counts, counts)
+    start = index * (chunk_length - lower[record_of]) - np.minimum(index, longer_steps[record_of])
+    size = np.minimum(chunk_length, lengths[record_of] - start)
+    return record_of, index + 1, start, size
 
 
-def _index_line(index: int) -> bytes:
-    """``b"<index>\\n"``, from a table for the usual small numbers."""
-    return _INDEX_LINES[index] if index < len(_INDEX_LINES) else b"%d\n" % index
+def _chunk_matrix(
+    sequences: list[bytes], record_of: np.ndarray, start: np.ndarray, chunk_length: int
+) -> np.ndarray:
+    """``(chunks, chunk_length)`` bytes of every chunk; a short last chunk padded with newlines."""
+    padding = b"\n" * chunk_length
+    joined = np.frombuffer(padding.join(sequences) + padding, dtype=np.uint8)
+    lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
+    record_starts = np.cumsum(lengths + chunk_length) - (lengths + chunk_length)
+    windows = np.lib.stride_tricks.sliding_window_view(joined, chunk_length)
+    return windows[record_starts[record_of] + start]
 
 
 def _count(

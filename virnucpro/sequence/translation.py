@@ -17,7 +17,7 @@ The reverse strand needs no second pass: the reverse-complement codon read at re
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -82,10 +82,14 @@ def _build_tables() -> tuple[bytes, bytes, bytes, bytes, bytes]:
 _BASE_CODE, _FLAGS, _FORWARD_AMINO, _REVERSE_AMINO, _INVALID_NUMBERS = _build_tables()
 
 
-def _codon_numbers(sequences: Sequence[bytes], width: int) -> np.ndarray:
-    """Codon number at every position of every sequence, padded to ``width`` (a multiple of 3)."""
-    rows = b"".join(seq.ljust(width + 2, b"\0") for seq in sequences).translate(_BASE_CODE)
-    codes = np.frombuffer(rows, dtype=np.uint8).reshape(len(sequences), width + 2)
+def _codes_of(sequences: Sequence[bytes], width: int) -> np.ndarray:
+    """Base codes of every sequence, padded with code 4 to ``width + 2`` columns."""
+    rows = b"".join([seq.ljust(width + 2, b"\0") for seq in sequences]).translate(_BASE_CODE)
+    return np.frombuffer(rows, dtype=np.uint8).reshape(len(sequences), width + 2)
+
+
+def _codon_numbers(codes: np.ndarray) -> np.ndarray:
+    """Codon number at every position: ``(rows, width + 2)`` codes -> ``(rows, width)``."""
     numbers = codes[:, :-2] * np.uint8(_RADIX * _RADIX)
     numbers += codes[:, 1:-1] * np.uint8(_RADIX)
     numbers += codes[:, 2:]
@@ -147,19 +151,26 @@ def _frames_of_row(
 _SUFFIXES = (b"F1", b"F2", b"F3", b"R1", b"R2", b"R3")
 
 
-def _kept_by_row(sequences: Sequence[bytes]) -> Iterator[tuple[int, list]]:
-    """``(row, frames)`` for each sequence with a kept frame (see :func:`_frames_of_row`)."""
-    if not sequences:
-        return
-    lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
-    width = 3 * -(-int(lengths.max()) // 3)
-    numbers = _codon_numbers(sequences, width)
+def _kept_by_row(
+    codes: np.ndarray, lengths: np.ndarray, sequence_of: Callable[[int], bytes]
+) -> Iterator[tuple[int, list]]:
+    """``(row, frames)`` for each row with a kept frame (see :func:`_frames_of_row`)."""
+    numbers = _codon_numbers(codes)
     forward, reverse = _kept_frames(numbers, lengths)
     hits = np.flatnonzero(forward.any(axis=1) | reverse.any(axis=1)).tolist()
     for row, row_numbers, row_forward, row_reverse in zip(
         hits, numbers[hits], forward[hits].tolist(), reverse[hits].tolist(), strict=True
     ):
-        yield row, _frames_of_row(sequences[row], row_numbers.tobytes(), row_forward, row_reverse)
+        yield row, _frames_of_row(sequence_of(row), row_numbers.tobytes(), row_forward, row_reverse)
+
+
+def _kept_in_sequences(sequences: Sequence[bytes]) -> Iterator[tuple[int, list]]:
+    """:func:`_kept_by_row` of a list of sequences."""
+    if not sequences:
+        return iter(())
+    lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
+    codes = _codes_of(sequences, 3 * -(-int(lengths.max()) // 3))
+    return _kept_by_row(codes, lengths, sequences.__getitem__)
 
 
 def translate_batch(chunks: Sequence[tuple[str, str]]) -> list[Frame]:
@@ -171,7 +182,7 @@ def translate_batch(chunks: Sequence[tuple[str, str]]) -> list[Frame]:
     sequences = [sequence.encode("ascii") for _, sequence in chunks]
     return [
         Frame(chunks[row][0] + suffix.decode(), nucleotide.decode(), protein.decode())
-        for row, frames in _kept_by_row(sequences)
+        for row, frames in _kept_in_sequences(sequences)
         for suffix, nucleotide, protein in frames
     ]
 
@@ -204,13 +215,21 @@ def translate_block(block: RecordBlock) -> TranslatedBlock:
     Runs in worker processes with ``--threads``: it needs nothing but the block.
     """
     records = list(parse_block(block))
+    kept = _kept_in_sequences([record[1] for record in records])
+    return _format_block(kept, [record[0] for record in records].__getitem__, len(records))
+
+
+def _format_block(
+    kept: Iterable[tuple[int, list]], id_of: Callable[[int], str], chunks: int
+) -> TranslatedBlock:
+    """The FASTA text (one line per sequence) of the kept frames of a block."""
     nucleotide: list[bytes] = []
     protein: list[bytes] = []
-    kept = 0
-    for row, frames in _kept_by_row([record[1] for record in records]):
-        header = b">" + records[row][0].encode()
-        kept += len(frames)
+    frames_kept = 0
+    for row, frames in kept:
+        header = b">" + id_of(row).encode()
+        frames_kept += len(frames)
         for suffix, bases, aminos in frames:
             nucleotide += (header, suffix, b"\n", bases, b"\n")
             protein += (header, suffix, b"\n", aminos, b"\n")
-    return TranslatedBlock(b"".join(nucleotide), b"".join(protein), len(records), kept)
+    return TranslatedBlock(b"".join(nucleotide), b"".join(protein), chunks, frames_kept)

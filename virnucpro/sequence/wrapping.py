@@ -23,21 +23,23 @@ def wrap(sequence: bytes, width: int = FASTA_LINE_WIDTH) -> bytes:
     return b"\n".join(map(sequence.__getitem__, line_slices(len(sequence), width))) + b"\n"
 
 
-def wrap_rows(rows: bytes, length: int, width: int = FASTA_LINE_WIDTH) -> tuple[bytes, int]:
-    """:func:`wrap` each of the equal-length sequences laid end to end in ``rows``.
+def wrapped_length(length: int, width: int = FASTA_LINE_WIDTH) -> int:
+    """The length of :func:`wrap` of ``length`` characters (one newline per line)."""
+    return length + -(-length // width)
 
-    Returns the wrapped rows, end to end, and the length of one wrapped row. One numpy copy
-    does the work of thousands of small slices.
+
+def wrap_into(target: np.ndarray, source: np.ndarray, width: int = FASTA_LINE_WIDTH) -> None:
+    """Write each row of ``source`` (``(rows, n)`` bytes) wrapped into the rows of ``target``.
+
+    ``target`` is ``(rows, wrapped_length(n))``. A row shorter than ``n`` can be padded with
+    newlines in ``source``: the first ``wrapped_length(m)`` bytes of its target row are then the
+    wrapping of its first ``m`` bytes. Done with a few strided numpy copies for all rows at once.
     """
-    count = len(rows) // length
+    rows, length = source.shape
     full_lines, rest = divmod(length, width)
-    wrapped_length = length + full_lines + (1 if rest else 0)
-    source = np.frombuffer(rows, dtype=np.uint8).reshape(count, length)
-    wrapped = np.empty((count, wrapped_length), dtype=np.uint8)
-    lines = wrapped[:, : full_lines * (width + 1)].reshape(count, full_lines, width + 1)
-    lines[:, :, :width] = source[:, : full_lines * width].reshape(count, full_lines, width)
+    lines = target[:, : full_lines * (width + 1)].reshape(rows, full_lines, width + 1)
+    lines[:, :, :width] = source[:, : full_lines * width].reshape(rows, full_lines, width)
     lines[:, :, width] = _NEWLINE
     if rest:
-        wrapped[:, full_lines * (width + 1) : -1] = source[:, full_lines * width :]
-        wrapped[:, -1] = _NEWLINE
-    return wrapped.tobytes(), wrapped_length
+        target[:, full_lines * (width + 1) : -1] = source[:, full_lines * width :]
+        target[:, -1] = _NEWLINE
