@@ -45,6 +45,7 @@ __all__ = [
     "header_offsets",
     "parse_block",
     "read_blocks",
+    "read_record_texts",
     "read_fasta",
 ]
 
@@ -123,8 +124,9 @@ def read_blocks(path: Path, *, allow_empty: bool = False) -> Iterator[RecordBloc
                     if not text:
                         continue
                 yield RecordBlock(path, text, line, number + 1)
-                line += text.count(b"\n")
-                number += len(header_offsets(text))
+                lines, headers = _count_lines_and_headers(text)
+                line += lines
+                number += headers
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
             raise InputError(
                 f"{path}: the gzip data is damaged or truncated after line {line} "
@@ -132,6 +134,26 @@ def read_blocks(path: Path, *, allow_empty: bool = False) -> Iterator[RecordBloc
             ) from exc
     if not number and not allow_empty:
         raise InputError(f"{path}: the file is empty (no FASTA record); is this the right file?")
+
+
+def _count_lines_and_headers(text: bytes) -> tuple[int, int]:
+    """Line ends in ``text``, and lines starting with ``>`` (``text`` starts with one)."""
+    codes = np.frombuffer(text, dtype=np.uint8)
+    newlines = np.flatnonzero(codes == _NEWLINE)
+    if len(newlines) and newlines[-1] == len(codes) - 1:
+        newlines_inside = newlines[:-1]
+    else:
+        newlines_inside = newlines
+    return len(newlines), 1 + int(np.count_nonzero(codes[newlines_inside + 1] == _MARKER))
+
+
+def read_record_texts(path: Path) -> Iterator[bytes]:
+    """The raw text of a FASTA file in large pieces of whole records, without any check.
+
+    For files this program wrote itself (splitting them, for instance).
+    """
+    with _open_binary(Path(path)) as handle:
+        yield from _whole_records(handle)
 
 
 def header_offsets(text: bytes) -> np.ndarray:

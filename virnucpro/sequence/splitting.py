@@ -15,7 +15,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from virnucpro.atomic import atomic_open
-from virnucpro.sequence.fasta import header_offsets, read_blocks
+from virnucpro.sequence.fasta import header_offsets, read_record_texts
 
 SPLIT_FILE = re.compile(r"^output_\d+\.fa$")
 
@@ -30,7 +30,7 @@ def split_fasta(
         destination: the path of split file ``N`` (from 1); each is written atomically.
         records_per_file: records per file; the last file holds the rest.
     """
-    texts = (block.text for block in read_blocks(source, allow_empty=True))
+    texts = read_record_texts(source)
     files = records = 0
     for files, pieces in itertools.groupby(_pieces(texts, records_per_file), key=itemgetter(0)):
         with atomic_open(destination(files), "wb") as out:

@@ -57,9 +57,9 @@ def _codon_number(codon: str) -> int:
     return (a * _RADIX + b) * _RADIX + c
 
 
-def _build_tables() -> tuple[bytes, bytes, bytes, bytes, bytes]:
-    """Translation tables (for ``bytes.translate``) from bytes to base codes, from codon numbers
-    to flags and to forward and reverse amino acids; and the codon numbers that are not valid."""
+def _build_tables() -> tuple[bytes, bytes, bytes, bytes]:
+    """Translation tables (for ``bytes.translate``) from bytes to base codes, and from codon
+    numbers to flags and to forward and reverse amino acids (NUL for a codon that is not valid)."""
     base_code = bytearray([_INVALID_CODE]) * 256
     for code, base in enumerate(_BASES):
         base_code[ord(base)] = base_code[ord(base.lower())] = code
@@ -75,11 +75,10 @@ def _build_tables() -> tuple[bytes, bytes, bytes, bytes, bytes]:
             | (_FORWARD_STOP if amino == "*" else 0)
             | (_REVERSE_STOP if reverse_amino == "*" else 0)
         )
-    invalid = bytes(n for n in range(256) if not flags[n])
-    return bytes(base_code), bytes(flags), bytes(forward), bytes(reverse), invalid
+    return bytes(base_code), bytes(flags), bytes(forward), bytes(reverse)
 
 
-_BASE_CODE, _FLAGS, _FORWARD_AMINO, _REVERSE_AMINO, _INVALID_NUMBERS = _build_tables()
+_BASE_CODE, _FLAGS, _FORWARD_AMINO, _REVERSE_AMINO = _build_tables()
 
 
 def _codes_of(sequences: Sequence[bytes], width: int) -> np.ndarray:
@@ -126,23 +125,25 @@ def _kept_frames(numbers: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, 
 def _frames_of_row(
     sequence: bytes, numbers: bytes, forward: list[bool], reverse: list[bool]
 ) -> list[tuple[bytes, bytes, bytes]]:
-    """``(frame suffix, nucleotide, protein)`` of the kept frames of one chunk, F1..F3, R1..R3."""
+    """``(frame suffix, nucleotide, protein)`` of the kept frames of one chunk, F1..F3, R1..R3.
+
+    ``numbers`` are the row's codon numbers; invalid codons translate to NUL and are dropped.
+    """
     upper = sequence.upper()
     frames = []
     for offset in (0, 1, 2):
         if forward[offset]:
-            protein = numbers[offset::3].translate(_FORWARD_AMINO, _INVALID_NUMBERS)
+            protein = numbers[offset::3].translate(_FORWARD_AMINO).replace(b"\0", b"")
             nucleotide = upper[offset : offset + 3 * len(protein) + 1]
             frames.append((_SUFFIXES[offset], nucleotide, protein))
-    if any(reverse):
+    if reverse[0] or reverse[1] or reverse[2]:
         complement = upper.translate(COMPLEMENT)[::-1]
-        backwards = numbers[::-1]
         for offset in (0, 1, 2):
+            # Reverse frame f reads the forward codons starting at n-3-f, n-6-f, ..., 0 or 1
+            # or 2: a kept frame has at least one codon, so n-3-f >= 0.
             if reverse[offset]:
-                # Reverse frame f reads forward codon starts n-3-f, n-6-f, ...: in the reversed
-                # row (padded to width w) these sit at w-1-(n-3-f), stepping by 3.
-                start = len(numbers) - 1 - (len(sequence) - 3 - offset)
-                protein = backwards[start::3].translate(_REVERSE_AMINO, _INVALID_NUMBERS)
+                codons = numbers[len(sequence) - 3 - offset :: -3]
+                protein = codons.translate(_REVERSE_AMINO).replace(b"\0", b"")
                 nucleotide = complement[offset : offset + 3 * len(protein) + 1]
                 frames.append((_SUFFIXES[3 + offset], nucleotide, protein))
     return frames
