@@ -92,14 +92,10 @@ def write_chunks(
     for block in blocks:
         source = block.path
         records = list(parse_block(block))
-        rows = []
-        for record_id, sequence, number, offset in records:
-            ids.add(record_id)
-            chunks = -(-len(sequence) // chunk_length)
-            rows.append(f"{record_id}\t{len(sequence)}\t{chunks}\n")
-            _count(summary, block, record_id, sequence, number, offset, chunks)
+        ids.add_all([record[0] for record in records])
+        manifest_out.write(_manifest_rows(records, chunk_length))
+        _count(summary, block, records, chunk_length)
         chunks_out.write(_chunk_text(records, chunk_length))
-        manifest_out.write("".join(rows))
     if source is not None:
         ids.check(source)
     if summary.with_uracil:
@@ -173,22 +169,32 @@ def _chunk_matrix(
     return windows[record_starts[record_of] + start]
 
 
+def _manifest_rows(records: list[tuple[str, bytes, int, int]], chunk_length: int) -> str:
+    """``id, length, chunks`` of each record, tab-separated, one line each."""
+    return "".join(
+        [
+            f"{record_id}\t{len(sequence)}\t{-(-len(sequence) // chunk_length)}\n"
+            for record_id, sequence, _, _ in records
+        ]
+    )
+
+
 def _count(
     summary: ChunkingSummary,
     block: RecordBlock,
-    record_id: str,
-    sequence: bytes,
-    number: int,
-    offset: int,
-    chunks: int,
+    records: list[tuple[str, bytes, int, int]],
+    chunk_length: int,
 ) -> None:
-    """Add one record to the summary, warning when it is empty."""
-    summary.sequences += 1
-    summary.chunks += chunks
-    summary.bases += len(sequence)
-    if not sequence:
-        summary.empty += 1
-        line = block.line_at(offset)
-        logger.warning("record %d (%r, line %d) has no sequence; skipped", number, record_id, line)
-    elif b"U" in sequence or b"u" in sequence:
-        summary.with_uracil += 1
+    """Add a block's records to the summary, warning about each empty one."""
+    lengths = [len(sequence) for _, sequence, _, _ in records]
+    summary.sequences += len(records)
+    summary.bases += sum(lengths)
+    summary.chunks += sum([-(-length // chunk_length) for length in lengths])
+    summary.with_uracil += sum([b"U" in seq or b"u" in seq for _, seq, _, _ in records])
+    for record_id, sequence, number, offset in records:
+        if not sequence:
+            summary.empty += 1
+            line = block.line_at(offset)
+            logger.warning(
+                "record %d (%r, line %d) has no sequence; skipped", number, record_id, line
+            )

@@ -10,6 +10,7 @@ hash).
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,10 @@ class UniqueIds:
     def add(self, record_id: str) -> None:
         """Note one more record id."""
         self._hashes.append(hash(record_id))
+
+    def add_all(self, record_ids: Iterable[str]) -> None:
+        """Note several more record ids."""
+        self._hashes.extend(map(hash, record_ids))
 
     def __len__(self) -> int:
         return len(self._hashes)
