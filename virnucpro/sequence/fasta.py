@@ -1,11 +1,13 @@
 """Streaming FASTA reading (plain or gzip) with checks that name the file, record and line.
 
-Accepted: ``>`` headers whose first word is the record id; sequence lines of the nucleotide codes
-A C G T U and the IUPAC ambiguity codes N R Y K M S W B D H V, in either case; LF or CRLF line
-ends; blank lines; spaces and tabs inside sequence lines (ignored, as Biopython ignores them).
-Everything else (FASTQ, binary data, an empty file, text before the first header, a header
-without an id, alignment gaps, digits, ``*``, protein-only letters) raises
-:class:`~virnucpro.errors.InputError`.
+Accepted: ``>`` headers whose first word is the record id (UTF-8; the rest of the header may be
+anything); sequence lines of the nucleotide codes A C G T U and the IUPAC ambiguity codes
+N R Y K M S W B D H V, in either case; LF or CRLF line ends; blank lines; spaces and tabs inside
+sequence lines (ignored, as Biopython ignores them); a UTF-8 byte order mark. Everything else
+(FASTQ, binary data, other compression formats, an empty file, text before the first header, a
+header without an id, CR-only line ends, alignment gaps, digits, ``*``, ``X``, protein-only
+letters) raises :class:`~virnucpro.errors.InputError`, whose message names the file, the record
+(number and id) and the line.
 
 The file is read in blocks of about a megabyte cut at record boundaries
 (:func:`read_blocks`), and each block is parsed on its own (:func:`parse_block`), so memory holds
