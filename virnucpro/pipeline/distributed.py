@@ -153,7 +153,7 @@ def failed_ranks_error(outcomes: list[RankOutcome]) -> RankFailedError | None:
 
 
 def rank_config(config: PipelineConfig, world: World) -> PipelineConfig:
-    """The configuration of this rank: its device, and fewer CPU threads when ranks share cores."""
+    """The configuration of this rank: ``auto`` / ``cuda`` become its own GPU."""
     return dataclasses.replace(config, device=rank_device(config.device, world))
 
 

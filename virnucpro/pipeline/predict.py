@@ -6,6 +6,7 @@ runs stages 1-4 and 7-9 and every rank shares stages 5-6.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -190,7 +191,8 @@ def _run_launched(input_path: Path, paths: RunPaths, config: PipelineConfig, wor
             if error is not None:
                 raise error
             raise RankFailedError(f"rank 0 failed before feature extraction: {handoff.error}")
-        config = distributed.rank_config(handoff.config, world)
+        # rank 0's resolved settings (model paths), on this rank's own device
+        config = dataclasses.replace(handoff.config, device=config.device)
         outcome = _extract_on_rank(paths, config, handoff.plan, world, registry)
         outcomes = distributed.gather_to_main(outcome, world)
         if world.is_main:
