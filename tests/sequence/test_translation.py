@@ -123,6 +123,11 @@ def test_a_stop_anywhere_drops_the_frame():
     assert "cF1" not in ids
 
 
+def test_letters_that_are_not_codes_are_refused():
+    with pytest.raises(ValueError, match="b: the sequence holds letters"):
+        translate_batch([("a", "ACGT"), ("b", "AC*T")])
+
+
 def test_too_short_for_a_codon():
     assert six_frames("c", "AC") == []
     assert translate_batch([]) == []
@@ -220,6 +225,18 @@ def test_blocks_give_the_same_text_as_batches(tmp_path, monkeypatch, read_size):
     assert b"".join(r.protein for r in results) == protein.encode()
     assert sum(r.chunks for r in results) == 1000
     assert sum(r.frames for r in results) == nucleotide.count(">") > 300
+
+
+def test_blocks_with_blanks_or_crlf_are_parsed_the_careful_way(tmp_path):
+    """Bytes that are not codes send the block back to the careful parser: same frames."""
+    chunks = _random_chunks(50)
+    plain = tmp_path / "plain.fa"
+    plain.write_text("".join(format_record(chunk_id, chunk) for chunk_id, chunk in chunks))
+    messy = tmp_path / "messy.fa"
+    messy.write_bytes(plain.read_bytes().replace(b"\n", b" \r\n"))
+    expected = [translate_block(block) for block in read_blocks(plain)]
+    assert [translate_block(block) for block in read_blocks(messy)] == expected
+    assert sum(result.frames for result in expected) > 10
 
 
 @pytest.mark.timeout(60)

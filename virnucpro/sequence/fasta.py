@@ -167,11 +167,15 @@ def header_offsets(text: bytes) -> np.ndarray:
     return np.concatenate(([0], starts)) if text[:1] == b">" else starts
 
 
-def parse_block(block: RecordBlock) -> Iterator[tuple[str, bytes, int, int]]:
+def parse_block(
+    block: RecordBlock, *, check_letters: bool = True
+) -> Iterator[tuple[str, bytes, int, int]]:
     """Yield ``(id, sequence, number, offset)`` of each record of a block, checking each.
 
     The sequence is ASCII bytes with line ends and blanks removed, letter case kept; ``offset``
     is where the record's header text starts in the block (see :meth:`RecordBlock.line_at`).
+    With ``check_letters=False`` the sequence is the body without LF, unchecked: for a caller
+    that checks every byte anyway and parses again (checking) when one is not a code.
     """
     parts, separator = _record_texts(block.text)
     number, offset = block.first_number, 1
@@ -186,7 +190,7 @@ def parse_block(block: RecordBlock) -> Iterator[tuple[str, bytes, int, int]]:
             problem = binary_problem(block.path, block.line_at(offset), words[0][exc.start])
             raise InputError(problem) from exc
         sequence = body.replace(b"\n", b"")
-        if sequence.translate(None, ALLOWED):  # besides codes: blanks, CR, or bad letters
+        if check_letters and sequence.translate(None, ALLOWED):  # blanks, CR or bad letters
             sequence = _clean_sequence(block, body, number, record_id, offset)
         yield record_id, sequence, number, offset
         number += 1

@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from virnucpro.sequence._fasta_problems import ALLOWED
 from virnucpro.sequence.fasta import RecordBlock, parse_block
 
 STANDARD_CODE = {
@@ -79,11 +80,19 @@ def _build_tables() -> tuple[bytes, bytes, bytes, bytes]:
 
 
 _BASE_CODE, _FLAGS, _FORWARD_AMINO, _REVERSE_AMINO = _build_tables()
+# _BASE_CODE with every byte that is not a nucleotide code mapped to 5.
+_NOT_A_CODE = b"\x05"
+_CHECKED_CODE = bytes(
+    code if byte in ALLOWED else _NOT_A_CODE[0] for byte, code in enumerate(_BASE_CODE)
+)
 
 
-def _codes_of(sequences: Sequence[bytes], width: int) -> np.ndarray:
-    """Base codes of every sequence, padded with code 4 to ``width + 2`` columns."""
-    rows = b"".join([seq.ljust(width + 2, b"\0") for seq in sequences]).translate(_BASE_CODE)
+def _codes_of(sequences: Sequence[bytes], width: int) -> np.ndarray | None:
+    """Base codes of every sequence, padded with code 4 to ``width + 2`` columns; None when a
+    byte is not a nucleotide code."""
+    rows = b"".join([seq.ljust(width + 2, b"N") for seq in sequences]).translate(_CHECKED_CODE)
+    if _NOT_A_CODE in rows:
+        return None
     return np.frombuffer(rows, dtype=np.uint8).reshape(len(sequences), width + 2)
 
 
@@ -165,25 +174,38 @@ def _kept_by_row(
         yield row, _frames_of_row(sequence_of(row), row_numbers.tobytes(), row_forward, row_reverse)
 
 
-def _kept_in_sequences(sequences: Sequence[bytes]) -> Iterator[tuple[int, list]]:
-    """:func:`_kept_by_row` of a list of sequences."""
+def _kept_in_sequences(sequences: Sequence[bytes]) -> Iterator[tuple[int, list]] | None:
+    """:func:`_kept_by_row` of a list of sequences; None when a byte is not a nucleotide code."""
     if not sequences:
         return iter(())
     lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
     codes = _codes_of(sequences, 3 * -(-int(lengths.max()) // 3))
+    if codes is None:
+        return None
     return _kept_by_row(codes, lengths, sequences.__getitem__)
 
 
 def translate_batch(chunks: Sequence[tuple[str, str]]) -> list[Frame]:
     """Six-frame translation of ``(id, sequence)`` pairs; the kept frames in input order.
 
-    Sequences must be ASCII (the FASTA reader guarantees it). All rows of the batch are padded to
-    the longest, so batch sequences of similar length (chunks are).
+    All rows of the batch are padded to the longest, so batch sequences of similar length
+    (chunks are).
+
+    Raises:
+        ValueError: a sequence holds a character that is not a nucleotide code.
     """
     sequences = [sequence.encode("ascii") for _, sequence in chunks]
+    kept = _kept_in_sequences(sequences)
+    if kept is None:
+        bad = next(
+            chunk_id
+            for (chunk_id, _), codes in zip(chunks, sequences, strict=True)
+            if codes.translate(None, ALLOWED)
+        )
+        raise ValueError(f"{bad}: the sequence holds letters that are not nucleotide codes")
     return [
         Frame(chunks[row][0] + suffix.decode(), nucleotide.decode(), protein.decode())
-        for row, frames in _kept_in_sequences(sequences)
+        for row, frames in kept
         for suffix, nucleotide, protein in frames
     ]
 
@@ -215,8 +237,13 @@ def translate_block(block: RecordBlock) -> TranslatedBlock:
 
     Runs in worker processes with ``--threads``: it needs nothing but the block.
     """
-    records = list(parse_block(block))
+    # Letters are checked once for the whole block (by _codes_of); only if one is not a code is
+    # the block parsed again record by record, which strips blanks and CR or says what is wrong.
+    records = list(parse_block(block, check_letters=False))
     kept = _kept_in_sequences([record[1] for record in records])
+    if kept is None:
+        records = list(parse_block(block))
+        kept = _kept_in_sequences([record[1] for record in records])
     return _format_block(kept, [record[0] for record in records].__getitem__, len(records))
 
 
