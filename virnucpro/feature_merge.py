@@ -8,39 +8,29 @@ import torch
 
 from virnucpro.errors import InputError
 
-
-def _rows_by_id(table: dict, source: Path) -> dict[str, int]:
-    ids = table.get("ids")
-    data = table.get("data")
-    if not isinstance(ids, list) or not isinstance(data, torch.Tensor) or len(ids) != len(data):
-        raise InputError(f"{source}: not a feature file ({{'ids': [...], 'data': Tensor[n, d]}})")
-    return {frame_id: row for row, frame_id in enumerate(ids)}
+Features = tuple[list[str], torch.Tensor]  # (ids, data), as read_features returns them
 
 
-def merge_feature_tables(dnabert: dict, esm: dict, dnabert_path: Path, esm_path: Path) -> dict:
-    """``{'ids', 'data'}`` with DNABERT-S columns then ESM-2 columns, in DNABERT-S row order.
+def _missing(ids: list[str], present: dict[str, int]) -> list[str]:
+    return [frame_id for frame_id in ids if frame_id not in present]
+
+
+def merge_by_id(dnabert: Features, esm: Features, dnabert_path: Path, esm_path: Path) -> Features:
+    """DNABERT-S columns then ESM-2 columns for every id, in DNABERT-S row order.
 
     Raises:
-        InputError: an id is present on one side only, or a file is not a feature table.
+        InputError: an id is present on one side only (the message names the file lacking it).
     """
-    dnabert_rows = _rows_by_id(dnabert, dnabert_path)
-    esm_rows = _rows_by_id(esm, esm_path)
-    missing_esm = [i for i in dnabert_rows if i not in esm_rows]
-    missing_dnabert = [i for i in esm_rows if i not in dnabert_rows]
-    if missing_esm or missing_dnabert:
-        where, ids = (esm_path, missing_esm) if missing_esm else (dnabert_path, missing_dnabert)
-        raise InputError(f"{where}: no features for {len(ids)} id(s), first {ids[0]!r}")
-    ids = list(dnabert_rows)
-    order = torch.tensor([esm_rows[i] for i in ids], dtype=torch.long)
-    merged = torch.cat((dnabert["data"].float(), esm["data"].float().index_select(0, order)), dim=1)
-    return {"ids": ids, "data": merged}
-
-
-def load_feature_table(path: Path) -> dict:
-    """A feature file written by stages 5-7 (plain tensors and lists only)."""
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise InputError(f"{path}: feature file missing; run again with --force") from None
-    except (RuntimeError, EOFError, ValueError) as error:
-        raise InputError(f"{path}: unreadable feature file ({error}); run with --force") from None
+    dnabert_ids, dnabert_data = dnabert
+    esm_ids, esm_data = esm
+    esm_rows = {frame_id: row for row, frame_id in enumerate(esm_ids)}
+    dnabert_rows = {frame_id: row for row, frame_id in enumerate(dnabert_ids)}
+    for lacking, ids, present in ((esm_path, dnabert_ids, esm_rows),
+                                  (dnabert_path, esm_ids, dnabert_rows)):
+        missing = _missing(ids, present)
+        if missing:
+            count, first = len(missing), missing[0]
+            raise InputError(f"{lacking}: no features for {count} id(s), first {first!r}")
+    order = torch.tensor([esm_rows[i] for i in dnabert_ids], dtype=torch.long)
+    merged = torch.cat((dnabert_data.float(), esm_data.float().index_select(0, order)), dim=1)
+    return list(dnabert_ids), merged

@@ -7,10 +7,11 @@ import logging
 import numpy as np
 import torch
 
-from virnucpro.atomic import atomic_open, atomic_torch_save
+from virnucpro.atomic import atomic_open
 from virnucpro.config import PipelineConfig
 from virnucpro.errors import ModelFileError
-from virnucpro.feature_merge import load_feature_table, merge_feature_tables
+from virnucpro.feature_merge import merge_by_id
+from virnucpro.features.io import read_features, write_features
 from virnucpro.models.classifier import classifier_input_dim, load_classifier
 from virnucpro.paths import RunPaths
 from virnucpro.progress import progress_bar
@@ -38,11 +39,11 @@ def merge_features(paths: RunPaths, config: PipelineConfig) -> None:
     bar = progress_bar(indices, desc="Merging features", unit="file", enabled=config.progress)
     for index in bar:
         dnabert_path, esm_path = paths.dnabert_features(index), paths.esm_features(index)
-        merged = merge_feature_tables(
-            load_feature_table(dnabert_path), load_feature_table(esm_path), dnabert_path, esm_path
+        ids, data = merge_by_id(
+            read_features(dnabert_path), read_features(esm_path), dnabert_path, esm_path
         )
-        atomic_torch_save(merged, paths.merged_features(index))
-        rows += len(merged["ids"])
+        write_features(paths.merged_features(index), ids, data)
+        rows += len(ids)
     add_metrics(sequences=rows, files=len(indices))
 
 
@@ -71,14 +72,12 @@ def predict_frames(paths: RunPaths, config: PipelineConfig) -> None:
     with atomic_open(paths.prediction_results) as handle:
         write_prediction_header(handle)
         for index in bar:
-            table = load_feature_table(paths.merged_features(index))
-            if table["data"].shape[1] != expected_width:
-                raise _width_error(paths, index, table["data"].shape[1], expected_width, config)
-            probabilities = _classifier_probabilities(
-                model, table["data"].float(), config.classifier_batch_size
-            )
-            write_prediction_rows(handle, table["ids"], probabilities)
-            frames += len(table["ids"])
+            ids, data = read_features(paths.merged_features(index))
+            if data.shape[1] != expected_width:
+                raise _width_error(paths, index, data.shape[1], expected_width, config)
+            probabilities = _classifier_probabilities(model, data, config.classifier_batch_size)
+            write_prediction_rows(handle, ids, probabilities)
+            frames += len(ids)
     add_metrics(sequences=frames, frames=frames)
 
 
