@@ -89,7 +89,7 @@ def _run_feature_stage(paths, config, split_indices, source, output, make_embedd
     missing = [source(index) for index in todo if not source(index).is_file()]
     if missing:
         raise InputError(f"split file {missing[0]} is missing ({len(missing)} in all); run "
-                         "the pipeline again without --resume to rebuild the split files")
+                         "the pipeline again with --force to rebuild the split files")
     sequences = tokens = 0
     if todo:
         device = resolve_device(config.device)
