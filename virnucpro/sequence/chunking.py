@@ -17,13 +17,14 @@ from typing import BinaryIO, TextIO
 
 import numpy as np
 
-from virnucpro.sequence.fasta import RecordBlock, parse_block
+from virnucpro.sequence.fasta import ParsedBlock, RecordBlock, parse_block_arrays
 from virnucpro.sequence.unique import UniqueIds
 from virnucpro.sequence.wrapping import FASTA_LINE_WIDTH, wrap_into, wrapped_length
 
 logger = logging.getLogger(__name__)
 
 MANIFEST_HEADER = "id\tlength\tchunks\n"
+_NEWLINE, _ZERO = ord("\n"), ord("0")
 
 
 def chunk_starts(length: int, chunk_length: int) -> list[int]:
@@ -91,8 +92,8 @@ def write_chunks(
     manifest_out.write(MANIFEST_HEADER)
     for block in blocks:
         source = block.path
-        records = list(parse_block(block))
-        ids.add_all([record[0] for record in records])
+        records = parse_block_arrays(block)
+        ids.add_all(records.ids)
         manifest_out.write(_manifest_rows(records, chunk_length))
         _count(summary, block, records, chunk_length)
         chunks_out.write(_chunk_text(records, chunk_length))
@@ -107,50 +108,75 @@ def write_chunks(
     return summary
 
 
-def _chunk_text(records: list[tuple[str, bytes, int, int]], chunk_length: int) -> bytes:
+def _chunk_text(records: ParsedBlock, chunk_length: int) -> bytes:
     """The FASTA text of the chunks of ``records``: ``>id_chunk_k`` and 60-column lines.
 
     Built for the whole block at once: every chunk becomes one row of a byte matrix holding its
     header (right-aligned in a slot as wide as the longest) followed by its wrapped bases; the
     text is then one slice per row. This is a few times faster than slicing line by line.
     """
-    sequences = [sequence for _, sequence, _, _ in records]
-    record_of, number, start, size = _chunk_table(sequences, chunk_length)
+    record_of, number, start, size = _chunk_table(records.lengths, chunk_length)
     if not len(record_of):
         return b""
-    prefixes = [b">" + record_id.encode() + b"_chunk_" for record_id, _, _, _ in records]
-    headers = [
-        prefixes[record] + b"%d\n" % index
-        for record, index in zip(record_of.tolist(), number.tolist(), strict=True)
-    ]
-    slot = max(map(len, headers))
-    body = wrapped_length(chunk_length)
-    matrix = np.empty((len(headers), slot + body), dtype=np.uint8)
-    padded_headers = b"".join([header.rjust(slot) for header in headers])
-    matrix[:, :slot] = np.frombuffer(padded_headers, dtype=np.uint8).reshape(-1, slot)
-    wrap_into(matrix[:, slot:], _chunk_matrix(sequences, record_of, start, chunk_length))
-    text = matrix.tobytes()
-    header_lengths = np.fromiter(map(len, headers), dtype=np.int64, count=len(headers))
+    headers, header_lengths = _header_matrix(records.ids, record_of, number)
+    slot = headers.shape[1]
+    matrix = np.empty((len(headers), slot + wrapped_length(chunk_length)), dtype=np.uint8)
+    matrix[:, :slot] = headers
+    wrap_into(matrix[:, slot:], _chunk_matrix(records, record_of, start, size, chunk_length))
+    text = memoryview(matrix.reshape(-1))  # sliced without copying; joined once
     body_starts = np.arange(len(headers)) * matrix.shape[1] + slot
     begins = (body_starts - header_lengths).tolist()
     ends = (body_starts + size + -(-size // FASTA_LINE_WIDTH)).tolist()
     return b"".join(map(text.__getitem__, map(slice, begins, ends)))
 
 
+def _header_matrix(
+    ids: list[str], record_of: np.ndarray, number: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The header ``>id_chunk_k`` and newline of every chunk, right-aligned in the rows of a
+    matrix (what is left of a header is undefined), and the length of each."""
+    prefixes = [b">" + record_id.encode() + b"_chunk_" for record_id in ids]
+    prefix_lengths = np.fromiter(map(len, prefixes), dtype=np.int64, count=len(prefixes))
+    width = int(prefix_lengths.max())
+    prefix_rows = np.frombuffer(b"".join([prefix.rjust(width) for prefix in prefixes]), np.uint8)
+    prefix_rows = prefix_rows.reshape(-1, width)
+    digits = _digit_counts(number)
+    most = int(digits.max())
+    slot = width + most + 1
+    matrix = np.empty((len(number), slot), dtype=np.uint8)
+    matrix[:, -1] = _NEWLINE
+    for place in range(most):  # places beyond a number's digits are overwritten below
+        matrix[:, slot - 2 - place] = _ZERO + number // 10**place % 10
+    for count in np.unique(digits).tolist():
+        rows = np.flatnonzero(digits == count)
+        matrix[rows, slot - 1 - count - width : slot - 1 - count] = prefix_rows[record_of[rows]]
+    return matrix, prefix_lengths[record_of] + digits + 1
+
+
+def _digit_counts(numbers: np.ndarray) -> np.ndarray:
+    """How many decimal digits each of ``numbers`` (all positive) has."""
+    counts = np.ones(len(numbers), dtype=np.int64)
+    limit = 10
+    while limit <= numbers.max():
+        counts += numbers >= limit
+        limit *= 10
+    return counts
+
+
 def _chunk_table(
-    sequences: list[bytes], chunk_length: int
+    lengths: np.ndarray, chunk_length: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """For every chunk of ``sequences``: its record index, number (from 1), start and size.
+    """For every chunk of sequences of ``lengths``: its record index, number (from 1), start
+    and size.
 
     The same rule as :func:`chunk_starts`, computed for all records at once.
     """
-    lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
     counts = -(-lengths // chunk_length)
     nonzero = np.maximum(counts, 1)  # empty records have no chunks; avoid dividing by zero
     surplus = nonzero * chunk_length - lengths
     lower = surplus // nonzero
     longer_steps = surplus - lower * (nonzero - 1)
-    record_of = np.repeat(np.arange(len(sequences)), counts)
+    record_of = np.repeat(np.arange(len(lengths)), counts)
     index = np.arange(len(record_of)) - np.repeat(np.cumsum(counts) - counts, counts)
     start = index * (chunk_length - lower[record_of]) - np.minimum(index, longer_steps[record_of])
     size = np.minimum(chunk_length, lengths[record_of] - start)
@@ -158,43 +184,59 @@ def _chunk_table(
 
 
 def _chunk_matrix(
-    sequences: list[bytes], record_of: np.ndarray, start: np.ndarray, chunk_length: int
+    records: ParsedBlock,
+    record_of: np.ndarray,
+    start: np.ndarray,
+    size: np.ndarray,
+    chunk_length: int,
 ) -> np.ndarray:
-    """``(chunks, chunk_length)`` bytes of every chunk; a short last chunk padded with newlines."""
-    padding = b"\n" * chunk_length
-    joined = np.frombuffer(padding.join(sequences) + padding, dtype=np.uint8)
-    lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
-    record_starts = np.cumsum(lengths + chunk_length) - (lengths + chunk_length)
+    """``(chunks, chunk_length)`` bytes of every chunk; a newline after a short last chunk.
+
+    The bytes after that newline are whatever follows in the block: :func:`_chunk_text` drops
+    them.
+    """
+    joined = np.frombuffer(records.text + b"\n" * chunk_length, dtype=np.uint8)
     windows = np.lib.stride_tricks.sliding_window_view(joined, chunk_length)
-    return windows[record_starts[record_of] + start]
+    chunks = windows[records.starts[record_of] + start]
+    short = np.flatnonzero(size < chunk_length)
+    chunks[short, size[short]] = _NEWLINE
+    return chunks
 
 
-def _manifest_rows(records: list[tuple[str, bytes, int, int]], chunk_length: int) -> str:
+def _manifest_rows(records: ParsedBlock, chunk_length: int) -> str:
     """``id, length, chunks`` of each record, tab-separated, one line each."""
-    return "".join(
-        [
-            f"{record_id}\t{len(sequence)}\t{-(-len(sequence) // chunk_length)}\n"
-            for record_id, sequence, _, _ in records
-        ]
-    )
+    lengths = records.lengths.tolist()
+    counts = (-(-records.lengths // chunk_length)).tolist()
+    return "".join(map("{}\t{}\t{}\n".format, records.ids, lengths, counts))
 
 
 def _count(
-    summary: ChunkingSummary,
-    block: RecordBlock,
-    records: list[tuple[str, bytes, int, int]],
-    chunk_length: int,
+    summary: ChunkingSummary, block: RecordBlock, records: ParsedBlock, chunk_length: int
 ) -> None:
     """Add a block's records to the summary, warning about each empty one."""
-    lengths = [len(sequence) for _, sequence, _, _ in records]
-    summary.sequences += len(records)
-    summary.bases += sum(lengths)
-    summary.chunks += sum([-(-length // chunk_length) for length in lengths])
-    summary.with_uracil += sum([b"U" in seq or b"u" in seq for _, seq, _, _ in records])
-    for record_id, sequence, number, offset in records:
-        if not sequence:
-            summary.empty += 1
-            line = block.line_at(offset)
-            logger.warning(
-                "record %d (%r, line %d) has no sequence; skipped", number, record_id, line
-            )
+    lengths = records.lengths
+    summary.sequences += len(lengths)
+    summary.bases += int(lengths.sum())
+    summary.chunks += int((-(-lengths // chunk_length)).sum())
+    summary.with_uracil += _records_with_uracil(records)
+    for index in np.flatnonzero(lengths == 0).tolist():
+        summary.empty += 1
+        line = block.line_at(int(records.offsets[index]))
+        logger.warning(
+            "record %d (%r, line %d) has no sequence; skipped",
+            block.first_number + index,
+            records.ids[index],
+            line,
+        )
+
+
+def _records_with_uracil(records: ParsedBlock) -> int:
+    """How many of ``records`` hold a ``U`` or ``u``."""
+    return sum([b"U" in sequence or b"u" in sequence for sequence in _sequences(records)])
+
+
+def _sequences(records: ParsedBlock) -> list[bytes]:
+    """The sequence of each record, or none when no record holds a ``U`` or ``u``."""
+    if b"U" not in records.text and b"u" not in records.text:
+        return []
+    return [records.sequence(index) for index in range(len(records.ids))]

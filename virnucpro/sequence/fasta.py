@@ -20,6 +20,7 @@ import contextlib
 import functools
 import gzip
 import itertools
+import re
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,10 +43,12 @@ from virnucpro.sequence.wrapping import wrap
 __all__ = [
     "NUCLEOTIDE_CODES",
     "FastaRecord",
+    "ParsedBlock",
     "RecordBlock",
     "format_record",
     "header_offsets",
     "parse_block",
+    "parse_block_arrays",
     "read_blocks",
     "read_record_texts",
     "read_fasta",
@@ -55,6 +58,10 @@ _READ_SIZE = 1 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
 _UTF8_BOM = b"\xef\xbb\xbf"
 _MARKER, _NEWLINE = ord(">"), ord("\n")
+_WHITESPACE = b" \t\n\r\x0b\x0c"  # what bytes.split() splits at
+_IS_WHITESPACE = np.zeros(256, dtype=bool)
+_IS_WHITESPACE[list(_WHITESPACE)] = True
+_FIRST_WORD = re.compile(rb"^[^ \t\n\r\x0b\x0c]+", re.MULTILINE)
 _OTHER_FORMATS = {
     b"BZh": "bzip2-compressed",
     b"\xfd7zXZ\x00": "xz-compressed",
@@ -140,13 +147,7 @@ def read_blocks(path: Path, *, allow_empty: bool = False) -> Iterator[RecordBloc
 
 def _count_lines_and_headers(text: bytes) -> tuple[int, int]:
     """Line ends in ``text``, and lines starting with ``>`` (``text`` starts with one)."""
-    codes = np.frombuffer(text, dtype=np.uint8)
-    newlines = np.flatnonzero(codes == _NEWLINE)
-    if len(newlines) and newlines[-1] == len(codes) - 1:
-        newlines_inside = newlines[:-1]
-    else:
-        newlines_inside = newlines
-    return len(newlines), 1 + int(np.count_nonzero(codes[newlines_inside + 1] == _MARKER))
+    return text.count(b"\n"), 1 + text.count(b"\n>")
 
 
 def read_record_texts(path: Path) -> Iterator[bytes]:
@@ -195,6 +196,78 @@ def parse_block(
         yield record_id, sequence, number, offset
         number += 1
         offset += len(text) + separator
+
+
+class ParsedBlock(NamedTuple):
+    """The records of a block as arrays, as :func:`parse_block` reads and checks them."""
+
+    ids: list[str]
+    text: bytes
+    """Holds every sequence (ASCII, case kept), record ``i``'s from ``starts[i]`` on."""
+    starts: np.ndarray
+    lengths: np.ndarray
+    offsets: np.ndarray
+    """Where each record's header text starts in the block, as ``parse_block`` yields it."""
+
+    def sequence(self, index: int) -> bytes:
+        """The sequence of record ``index``."""
+        start = int(self.starts[index])
+        return self.text[start : start + int(self.lengths[index])]
+
+
+def parse_block_arrays(block: RecordBlock) -> ParsedBlock:
+    """The records of a block as a :class:`ParsedBlock`, checked as by :func:`parse_block`.
+
+    A block of plain records (LF line ends, only nucleotide codes, an id right after each
+    ``>``, no empty sequence) is read with a few passes over the whole block; any other block
+    goes through :func:`parse_block`, which gives the same result or raises its error.
+    """
+    parsed = _parse_plain_block(block.text)
+    if parsed is not None:
+        return parsed
+    records = list(parse_block(block))
+    lengths = np.fromiter((len(record[1]) for record in records), np.int64, len(records))
+    return ParsedBlock(
+        [record[0] for record in records],
+        b"".join([record[1] for record in records]),
+        np.cumsum(lengths) - lengths,
+        lengths,
+        np.array([record[3] for record in records], dtype=np.int64),
+    )
+
+
+def _parse_plain_block(text: bytes) -> ParsedBlock | None:
+    """:func:`parse_block_arrays` for a block of plain records; None for any other block."""
+    codes = np.frombuffer(text, dtype=np.uint8)
+    starts = header_offsets(text)
+    newlines = np.flatnonzero(codes == _NEWLINE)
+    newlines_before = np.searchsorted(newlines, starts)  # the header's line end is the next
+    if newlines_before[-1] >= len(newlines) or _IS_WHITESPACE[codes[starts + 1]].any():
+        return None  # a header without line end, or without an id right after '>'
+    header_ends = newlines[newlines_before]
+    headers = list(map(text.__getitem__, map(slice, (starts + 1).tolist(), header_ends.tolist())))
+    flat = text.replace(b"\n", b"")
+    header_text = b"".join(headers)
+    if len(flat.translate(None, ALLOWED)) != len(header_text.translate(None, ALLOWED)) + len(
+        starts
+    ):
+        return None  # blanks, CR or letters that are not codes: parse_block decides
+    flat_starts = starts - newlines_before
+    header_lengths = header_ends - starts  # with the '>'
+    lengths = np.diff(flat_starts, append=len(flat)) - header_lengths
+    ids = _record_ids(headers)
+    if not lengths.all() or ids is None:
+        return None  # an empty record (parse_block checks its header), or a non-UTF-8 id
+    return ParsedBlock(ids, flat, flat_starts + header_lengths, lengths, starts + 1)
+
+
+def _record_ids(headers: list[bytes]) -> list[str] | None:
+    """The first word of each header (each starting with one); None if one is not UTF-8."""
+    words = _FIRST_WORD.findall(b"\n".join(headers))
+    try:
+        return b"\n".join(words).decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        return None
 
 
 def _record_texts(text: bytes) -> tuple[list[bytes], int]:
