@@ -31,6 +31,23 @@ def reference_dir() -> Path:
     return path
 
 
+class _TouchOnUnpickle:
+    """Unpickling this calls ``Path.touch``: the proof that a loader ran pickled code."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __reduce__(self):
+        return (type(self.path).touch, (self.path,))
+
+
+@pytest.fixture
+def code_probe(tmp_path) -> tuple[object, Path]:
+    """An object whose unpickling creates a marker file, and that file's path."""
+    marker = tmp_path / "code-ran"
+    return _TouchOnUnpickle(marker), marker
+
+
 @pytest.fixture(scope="session")
 def model_cache_dir(tmp_path_factory) -> Path:
     """A model cache (``PipelineConfig.cache_dir``) that already holds the demo models."""

@@ -48,24 +48,14 @@ def test_pytorch_bin_with_bert_prefix_gives_same_model(demo_models, model_dir):
     torch.testing.assert_close(_embed(model, tokenizer), reference, atol=0, rtol=0)
 
 
-def test_pytorch_bin_with_python_objects_is_refused(model_dir, tmp_path):
+def test_pytorch_bin_with_python_objects_is_refused(model_dir, code_probe):
     (model_dir / "model.safetensors").unlink()
-    marker = tmp_path / "code-ran"
-    torch.save({"args": argparse.Namespace(x=1), "hook": _Touch(marker)},
+    payload, marker = code_probe
+    torch.save({"args": argparse.Namespace(x=1), "hook": payload},
                model_dir / "pytorch_model.bin")
     with pytest.raises(ModelFileError, match="pytorch_model.bin"):
         load_dnabert_s(model_dir)
     assert not marker.exists()
-
-
-class _Touch:
-    """Pickles as a call that creates a file: proof that unpickling ran code."""
-
-    def __init__(self, path):
-        self.path = path
-
-    def __reduce__(self):
-        return (type(self.path).touch, (self.path,))
 
 
 @pytest.mark.parametrize(

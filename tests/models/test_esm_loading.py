@@ -53,24 +53,14 @@ def test_allowed_globals_do_not_leak(demo_models):
         torch.load(demo_models.esm_checkpoint, weights_only=True)
 
 
-def test_checkpoint_with_forbidden_global_is_refused(checkpoint, tmp_path):
-    marker = tmp_path / "code-ran"
+def test_checkpoint_with_forbidden_global_is_refused(checkpoint, code_probe):
+    payload, marker = code_probe
     data = torch.load(checkpoint, weights_only=False)
-    data["extra"] = _Touch(marker)
+    data["extra"] = payload
     torch.save(data, checkpoint)
     with pytest.raises(ModelFileError, match="only tensors and argparse.Namespace"):
         load_esm2(checkpoint)
     assert not marker.exists()
-
-
-class _Touch:
-    """Pickles as a call that creates a file: proof that unpickling ran code."""
-
-    def __init__(self, path):
-        self.path = path
-
-    def __reduce__(self):
-        return (type(self.path).touch, (self.path,))
 
 
 def test_missing_contact_regression_is_fine(checkpoint, caplog):
