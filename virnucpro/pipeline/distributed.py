@@ -22,6 +22,7 @@ from virnucpro.errors import RankFailedError
 from virnucpro.paths import RunPaths
 from virnucpro.pipeline.balance import assign_by_cost, sequence_residues
 from virnucpro.pipeline.checkpoint import RunState
+from virnucpro.stages.features import pending_splits
 
 logger = logging.getLogger(__name__)
 
@@ -108,12 +109,8 @@ def _spread_missing(
     paths: RunPaths, config: PipelineConfig, ranks: int,
     output: Callable[[int], Path], source: Callable[[int], Path],
 ) -> list[list[int]]:
-    costs = {
-        index: sequence_residues(source(index))
-        for index in paths.split_indices()
-        if not (config.resume and output(index).exists())
-    }
-    return assign_by_cost(costs, ranks)
+    todo, _ = pending_splits(paths.split_indices(), output, config.resume)
+    return assign_by_cost({index: sequence_residues(source(index)) for index in todo}, ranks)
 
 
 def plan_feature_work(paths: RunPaths, state: RunState, config: PipelineConfig, ranks: int,
