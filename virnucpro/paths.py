@@ -101,6 +101,10 @@ class RunPaths:
     def sequence_summary(self) -> Path:
         return self.output_dir / "sequence_summary.tsv"
 
+    def results(self) -> list[Path]:
+        """The result tables a run leaves behind (see the README's "Output files")."""
+        return [self.prediction_results, self.consensus_results, self.sequence_summary]
+
     @property
     def state_dir(self) -> Path:
         """Checkpoint records of finished stages (see ``virnucpro.pipeline.checkpoint``)."""

@@ -34,5 +34,5 @@ def main(args: argparse.Namespace) -> None:
     paths = run_prediction(args.input, config, world)
     if world.is_main:
         logger.info("Results in %s:", paths.output_dir)
-        for path in (paths.prediction_results, paths.consensus_results, paths.sequence_summary):
+        for path in paths.results():
             logger.info("  %s", path.name)

@@ -22,8 +22,7 @@ def _remove(path: Path) -> None:
 
 def run_outputs(paths: RunPaths) -> list[Path]:
     """Everything a run writes into its output directory."""
-    results = [paths.prediction_results, paths.consensus_results, paths.sequence_summary]
-    return [*paths.intermediates(), *results, paths.state_dir]
+    return [*paths.intermediates(), *paths.results(), paths.state_dir]
 
 
 def remove_temporary_files(paths: RunPaths) -> None:
