@@ -9,6 +9,7 @@ import torch
 
 from virnucpro.errors import GpuOutOfMemoryError
 from virnucpro.features.dnabert import DNABertEmbedder
+from virnucpro.features.embedder import pad_token_ids
 from virnucpro.features.esm import TRUNCATION_RESIDUES, ESMEmbedder
 
 TOLERANCE = 1e-5
@@ -24,6 +25,14 @@ def dna_embedder(dnabert):
 def esm_embedder(esm2):
     model, alphabet = esm2
     return ESMEmbedder(model, alphabet, "cpu", tokens_per_batch=1024)
+
+
+def test_pad_token_ids_keeps_each_row_in_place_and_marks_padding():
+    ids, mask = pad_token_ids([[5, 6], [7, 8, 9, 10], [11]], pad_id=0)
+
+    assert ids.tolist() == [[5, 6, 0, 0], [7, 8, 9, 10], [11, 0, 0, 0]]
+    assert mask.tolist() == [[True, True, False, False], [True] * 4, [True, False, False, False]]
+    assert ids.dtype == torch.long
 
 
 def original_dnabert(model, tokenizer, sequences):

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import torch
 
-from virnucpro.features.embedder import BatchedEmbedder
+from virnucpro.features.embedder import BatchedEmbedder, pad_token_ids
 
 
 class DNABertEmbedder(BatchedEmbedder):
@@ -48,7 +48,7 @@ class DNABertEmbedder(BatchedEmbedder):
     @torch.inference_mode()
     def embed_tokens(self, token_ids: Sequence[Sequence[int]]) -> torch.Tensor:
         """Masked mean of the last hidden state of one padded batch (float32, on the device)."""
-        input_ids, mask = pad_batch(token_ids, self.pad_id)
+        input_ids, mask = pad_token_ids(token_ids, self.pad_id)
         input_ids = self.to_device(input_ids)
         if bool(mask.all()):  # equal lengths: no padding bias to build, a plain mean
             return self.model(input_ids).float().mean(dim=1)
@@ -57,13 +57,3 @@ class DNABertEmbedder(BatchedEmbedder):
         weights = mask.unsqueeze(-1).float()
         return (hidden * weights).sum(dim=1) / weights.sum(dim=1)
 
-
-def pad_batch(token_ids: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Right-padded ``[B, L]`` ids and the matching 0/1 attention mask."""
-    length = max(len(ids) for ids in token_ids)
-    input_ids = torch.full((len(token_ids), length), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(token_ids), length), dtype=torch.long)
-    for row, ids in enumerate(token_ids):
-        input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
-        mask[row, : len(ids)] = 1
-    return input_ids, mask

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import deque
 from collections.abc import Sequence
@@ -124,3 +125,19 @@ class BatchedEmbedder:
             "%s: CUDA out of memory on a batch of %d sequences; retrying in batches of %d",
             self.name, len(piece), self.max_batch_size,
         )
+
+
+def pad_token_ids(
+    token_ids: Sequence[Sequence[int]], pad_id: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Right-padded ``[B, L]`` ids (``L`` the longest) and the ``[B, L]`` bool mask of real tokens.
+
+    Built with one copy of all ids rather than one small tensor per row.
+    """
+    lengths = torch.tensor([len(ids) for ids in token_ids])
+    positions = torch.arange(int(lengths.max()))
+    mask = positions[None, :] < lengths[:, None]
+    input_ids = torch.full(mask.shape, pad_id, dtype=torch.long)
+    # Boolean indexing walks the mask row by row, the order of the concatenated ids.
+    input_ids[mask] = torch.tensor(list(itertools.chain.from_iterable(token_ids)), dtype=torch.long)
+    return input_ids, mask

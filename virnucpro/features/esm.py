@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import torch
 
-from virnucpro.features.embedder import BatchedEmbedder
+from virnucpro.features.embedder import BatchedEmbedder, pad_token_ids
 
 #: Residues averaged per protein, as in the original tool (longer proteins are still run
 #: whole, as its batch converter does, but only their first 1,024 residues are averaged).
@@ -54,13 +54,10 @@ class ESMEmbedder(BatchedEmbedder):
     @torch.inference_mode()
     def embed_tokens(self, token_ids: Sequence[Sequence[int]]) -> torch.Tensor:
         """Mean over residues 1..min(len, 1024) of the last layer (float32, on the device)."""
-        length = max(len(ids) for ids in token_ids)
-        tokens = torch.full((len(token_ids), length), self.alphabet.padding_idx, dtype=torch.long)
-        weights = torch.zeros((len(token_ids), length, 1), dtype=torch.float32)
-        for row, ids in enumerate(token_ids):
-            tokens[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
-            residues = min(len(ids) - 2, TRUNCATION_RESIDUES)
-            weights[row, 1 : residues + 1] = 1.0
+        tokens, mask = pad_token_ids(token_ids, self.alphabet.padding_idx)
+        residues = (mask.sum(dim=1, keepdim=True) - 2).clamp(max=TRUNCATION_RESIDUES)
+        positions = torch.arange(tokens.shape[1])[None, :]
+        weights = ((positions >= 1) & (positions <= residues)).float().unsqueeze(-1)
         output = self.model(self.to_device(tokens), repr_layers=[self.layer])
         hidden = output["representations"][self.layer].float()
         weights = self.to_device(weights)
