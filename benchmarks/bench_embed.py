@@ -6,6 +6,10 @@ The original tool embeds DNABERT-S one sequence at a time and ESM-2 in fair-esm 
 in the same process, on the same random 500 bp chunks and their longest protein frames.
 
     python benchmarks/bench_embed.py [--sequences 300] [--threads 2]
+    python benchmarks/bench_embed.py --dnabert-full-size --sequences 24 --repeat 1
+
+``--dnabert-full-size`` swaps the demo DNABERT-S for one of the published size (768 wide,
+12 layers) with random weights, to show where the time goes on a CPU at full size.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from virnucpro.features.dnabert import DNABertEmbedder
 from virnucpro.features.esm import ESMEmbedder
 from virnucpro.models.demo import write_demo_models
 from virnucpro.models.dnabert_loading import load_dnabert_s
+from virnucpro.models.dnabert_s import DNABertS
 from virnucpro.models.esm_loading import load_esm2
 
 RESIDUES = "ACDEFGHIKLMNPQRSTVWY"
@@ -104,15 +109,20 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each way; best is kept")
     parser.add_argument("--dnabert-tokens-per-batch", type=int, default=16384)
     parser.add_argument("--esm-tokens-per-batch", type=int, default=4096)
+    parser.add_argument("--dnabert-full-size", action="store_true",
+                        help="a published-size DNABERT-S with random weights (demo tokenizer)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     dna, proteins = random_inputs(args.sequences, args.chunk, seed=1)
-    print(f"torch {torch.__version__}, {args.threads} CPU thread(s), demo models, "
-          f"best of {args.repeat}")
+    size = "full-size DNABERT-S, demo ESM-2" if args.dnabert_full_size else "demo models"
+    print(f"torch {torch.__version__}, {args.threads} CPU thread(s), {size}, best of {args.repeat}")
     with tempfile.TemporaryDirectory() as folder:
         demo = write_demo_models(Path(folder))
         model, tokenizer = load_dnabert_s(demo.dnabert_dir)
         esm_model, alphabet = load_esm2(demo.esm_checkpoint)
+    if args.dnabert_full_size:
+        torch.manual_seed(0)
+        model = DNABertS({"vocab_size": len(tokenizer)}).eval()
     dnabert = DNABertEmbedder(model, tokenizer, "cpu",
                               tokens_per_batch=args.dnabert_tokens_per_batch)
     esm = ESMEmbedder(esm_model, alphabet, "cpu", tokens_per_batch=args.esm_tokens_per_batch)
