@@ -5,6 +5,7 @@
 #   2. scripts/gpu_check_telemetry.py  stage times against CUDA events (limit 5%)
 #   3. torchrun, one GPU (NCCL)        `virnucpro predict --demo` on the example, compared
 #                                      with a plain one-process run on the same GPU
+#   4. benchmarks/bench_embed.py       the CPU benchmark on the machine's cores (up to 16)
 #
 #   bash scripts/gpu_checks.sh [LOG_DIR]            # on a CUDA machine
 #   bash scripts/gpu_checks.sh --dry-run [LOG_DIR]  # the same steps on the CPU, tiny sizes
@@ -41,9 +42,11 @@ step() {  # step NAME SECONDS COMMAND...: run COMMAND with a time limit, logged
 if $dry_run; then
     device=cpu
     embed_options=(--device cpu --small --sequences 64)
+    bench_options=(--sequences 40 --repeat 1)
 else
     device=cuda
     embed_options=()
+    bench_options=()
     "$python" - <<'EOF' || { echo "no CUDA device: use --dry-run on a CPU"; exit 1; }
 import torch
 assert torch.cuda.is_available()
@@ -80,6 +83,10 @@ for a, b in zip(frames, frames_launched):
                                   for x, y in zip(a[2:], b[2:])), (a, b)
 print(f"{len(calls)} chunks: same calls; {len(frames)} frames: same labels, scores within 1e-5")
 EOF
+
+cores=$(nproc)
+step bench-embed-cpu 120 "$python" benchmarks/bench_embed.py --threads $((cores < 16 ? cores : 16)) \
+    "${bench_options[@]}"
 
 echo "$failed step(s) failed; logs in $log_dir"
 exit "$failed"
