@@ -55,5 +55,5 @@ def test_all_gpu_checks_dry_run_passes_every_step(tmp_path):
     assert "0 step(s) failed" in done.stdout
     assert "scores within 1e-5" in (logs / "same-results.log").read_text()
     assert sorted(p.name for p in logs.iterdir()) == [
-        "bench-embed-cpu.log", "embed.log", "predict-plain.log", "predict-torchrun.log", "same-results.log",
-        "telemetry.log"]
+        "bench-embed-cpu.log", "embed.log", "predict-plain.log", "predict-torchrun.log",
+        "same-results.log", "telemetry.log"]
