@@ -157,5 +157,6 @@ def main() -> None:
             (f"batched, {args.esm_tokens_per_batch} tokens", seconds["batched"])])
     print(f"  max |difference| {(data['single'] - data['batched']).abs().max().item():.2e}")
 
+
 if __name__ == "__main__":
     main()
