@@ -22,13 +22,13 @@ os.environ["XDG_CACHE_HOME"] = str(_CACHE_ROOT / "xdg")
 os.environ["HF_HUB_OFFLINE"] = "1"
 
 
+DATA_DIR = REPO_ROOT / "tests" / "data"
+
+
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
-    """The read-only reference data of the original tool (``../shared/reference``)."""
-    path = (REPO_ROOT.parent / "shared" / "reference").resolve()
-    if not path.is_dir():
-        pytest.fail(f"reference data not found at {path}: tests need ../shared/reference")
-    return path
+    """The reference data kept in the repository (``tests/data``; its README gives provenance)."""
+    return DATA_DIR
 
 
 class _TouchOnUnpickle:
