@@ -24,7 +24,7 @@ The package never imports torch; it uses CUDA only when the program already init
 """
 
 from ._context import current_registry, use_registry
-from ._decorator import timed_stage
+from ._decorator import stage_name, timed_stage
 from ._errors import TelemetryError
 from ._imperative import PipelineTelemetry
 from ._records import StageRecord, StageStats
@@ -46,6 +46,7 @@ __all__ = [
     "log_summary",
     "skip_stage",
     "stage",
+    "stage_name",
     "timed_stage",
     "use_registry",
 ]

@@ -47,10 +47,11 @@ def timed_stage(
     check_stage_name(name, "timed_stage")
     check_sync_mode(sync_cuda)
     if not _config.TELEMETRY_ON or enabled is False:
-        return _undecorated
+        return partial(_name_only, name)
     use_nvtx = _config.NVTX_DEFAULT if nvtx is None else bool(nvtx)
 
     def decorate(func: Callable) -> Callable:
+        _set_stage_name(func, name)
         wrapper = _wrapper_for(_kind(func), name, sync_cuda, use_nvtx)
         when = None if enabled is True else enabled
         return wrapt.decorator(wrapper, enabled=when, proxy=_make_proxy)(func)
@@ -70,8 +71,30 @@ def check_stage_name(name: object, caller: str) -> None:
     raise TelemetryError(f"{caller} needs a non-empty string as stage name, got {name!r}")
 
 
-def _undecorated(func: Callable) -> Callable:
-    """The decorator used when telemetry is off: it returns the function itself."""
+def stage_name(func: Callable) -> str:
+    """The stage name that ``@timed_stage`` gave ``func`` (also with telemetry off).
+
+    Raises:
+        TelemetryError: ``func`` was not decorated with ``@timed_stage``.
+    """
+    name = getattr(func, _STAGE_NAME, None)
+    if not isinstance(name, str):
+        raise TelemetryError(f"{func!r} is not decorated with @timed_stage")
+    return name
+
+
+_STAGE_NAME = "__stage_name__"
+
+
+def _set_stage_name(func: Callable, name: str) -> None:
+    """Record ``name`` on the function itself (wrapt proxies read it through)."""
+    target = func.__func__ if isinstance(func, (classmethod, staticmethod)) else func
+    setattr(target, _STAGE_NAME, name)
+
+
+def _name_only(name: str, func: Callable) -> Callable:
+    """The decorator used when telemetry is off: it names the stage, returns the function."""
+    _set_stage_name(func, name)
     return func
 
 

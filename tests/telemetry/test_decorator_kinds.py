@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from virnucpro_telemetry import TelemetryError, timed_stage
+from virnucpro_telemetry import TelemetryError, stage_name, timed_stage
 
 
 @timed_stage("Module Function")
@@ -221,3 +221,23 @@ def test_async_and_generator_methods(registry):
     assert asyncio.run(client.fetch(3)) == 3
     assert list(client.items(2)) == [0, 1]
     assert registry["Async Method"].calls == registry["Generator Method"].calls == 1
+
+
+def test_stage_name_reads_the_decorators_name():
+    @timed_stage("Named Stage")
+    def work():
+        return 1
+
+    class Holder:
+        @timed_stage("Method Stage")
+        def method(self):
+            return 2
+
+    assert stage_name(work) == "Named Stage"
+    assert stage_name(Holder.method) == "Method Stage"
+    assert stage_name(Holder().method) == "Method Stage"
+
+
+def test_stage_name_of_an_undecorated_function_is_an_error():
+    with pytest.raises(TelemetryError, match="not decorated"):
+        stage_name(len)

@@ -29,7 +29,7 @@ def test_telemetry_off_returns_the_function_itself():
         """
         import asyncio
         from virnucpro_telemetry import (PipelineTelemetry, add_metrics, current_registry,
-                                         skip_stage, stage, timed_stage)
+                                         skip_stage, stage, stage_name, timed_stage)
 
         def work():
             add_metrics(sequences=3)
@@ -37,6 +37,7 @@ def test_telemetry_off_returns_the_function_itself():
 
         decorated = timed_stage("Work")(work)
         assert decorated is work
+        assert stage_name(work) == "Work"
         with stage("Block"):
             work()
 
