@@ -53,14 +53,15 @@ def log_prediction_summary(
         device: the device to show when ``models`` is None (default: ``config.device``).
     """
     if models is not None:
-        shown = (models.dnabert, models.esm, models.classifier, models.device)
-    else:
-        shown = (config.dnabert, config.esm, config.model, device or config.device)
+        shown = {"DNABERT-S": models.dnabert, "ESM-2": models.esm,
+                 "Classifier": models.classifier}
+        device = models.device
+    else:  # the run stopped before resolving them: the options as given
+        shown = {"DNABERT-S": config.dnabert, "ESM-2": config.esm, "Classifier": config.model}
+        device = device or config.device
     key_metrics = {
         **stage_key_metrics(registry, pipeline),
-        "DNABERT-S": shown[0],
-        "ESM-2": shown[1],
-        "Classifier": shown[2],
-        "Device": _device_description(shown[3], config.precision, world),
+        **shown,
+        "Device": _device_description(device, config.precision, world),
     }
     log_summary(registry, baseline_seconds=config.baseline_seconds, key_metrics=key_metrics)
