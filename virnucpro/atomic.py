@@ -6,6 +6,7 @@ A reader (or a resumed run) therefore sees either the whole file or no file, nev
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,8 +42,16 @@ def atomic_open(final_path: Path, mode: str = "w", **open_kwargs: Any) -> Iterat
 
 
 def atomic_torch_save(obj: Any, final_path: Path) -> None:
-    """``torch.save`` through :func:`atomic_open`."""
+    """``torch.save`` through :func:`atomic_open`.
+
+    The object is serialised in memory first and its bytes written in one call: torch's own
+    writer turns a failed write (a full disk) into ``RuntimeError: PytorchStreamWriter failed
+    writing file``, which hides the ``OSError`` (and its errno) that the command line explains.
+    The bytes are those ``torch.save`` writes to a file.
+    """
     import torch  # only stages that already use torch call this
 
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
     with atomic_open(final_path, "wb") as handle:
-        torch.save(obj, handle)
+        handle.write(buffer.getbuffer())

@@ -17,7 +17,7 @@ from pathlib import Path
 from virnucpro import __version__
 from virnucpro.commands import demo_models, predict, preprocess
 from virnucpro.config import CHUNK_LENGTHS, DEFAULT_DNABERT, DEFAULT_ESM
-from virnucpro.errors import VirNucProError
+from virnucpro.errors import VirNucProError, file_system_error
 from virnucpro.logs import configure_logging, verbosity_level
 
 logger = logging.getLogger("virnucpro")
@@ -32,6 +32,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
 
 def _add_logging_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("output")
+    group.add_argument("--version", action="version", version=f"virnucpro {__version__}")
     group.add_argument("-v", "--verbose", action="count", default=0,
                        help="debug messages, and the full traceback of any error")
     group.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
@@ -77,6 +78,9 @@ def _add_predict_options(parser: argparse.ArgumentParser) -> None:
                         help="continue a run in an existing output folder")
     resume.add_argument("--force", action="store_true",
                         help="delete an existing output folder's results and start over")
+    parser.add_argument("--break-lock", action="store_true",
+                        help="take over the output folder from a run that holds its lock but "
+                             "no longer runs (one on another host, which cannot be checked)")
     parser.add_argument("--demo", action="store_true",
                         help="use small random offline models (the calls are meaningless)")
     parser.add_argument("--baseline-seconds", type=float, default=None, metavar="S",
@@ -124,11 +128,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.error("interrupted")
         return 130
     except Exception as error:  # a bug: say so plainly, show the traceback with -v
-        logger.error("unexpected %s: %s", type(error).__name__, error, exc_info=args.verbose > 0)
-        if args.verbose == 0:
-            logger.error("run again with -v for the full traceback, and please report it")
-        return 1
+        return _unexpected(error, args.verbose)
     return 0
+
+
+def _unexpected(error: Exception, verbose: int) -> int:
+    """Report an error that no command turned into a ``VirNucProError``; return the status."""
+    explained = file_system_error(error) if isinstance(error, OSError) else None
+    if explained is not None:  # a system refusal outside a run's output folder
+        logger.error("%s", explained, exc_info=verbose > 0)
+        return explained.exit_code
+    logger.error("unexpected %s: %s", type(error).__name__, error, exc_info=verbose > 0)
+    if verbose == 0:
+        logger.error("run again with -v for the full traceback, and please report it")
+    return 1
 
 
 if __name__ == "__main__":

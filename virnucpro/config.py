@@ -46,6 +46,8 @@ class PipelineConfig:
         keep_intermediate: keep chunk, frame, split and feature files after a successful run.
         resume: skip stages (and split files) that a previous run finished.
         force: remove a previous run's outputs and start over.
+        break_lock: take over the output folder's lock even when it names a run that may still
+            be running (another host's, or one whose pid this host cannot check).
         demo: use the offline demo models (meaningless calls).
         baseline_seconds: wall time of a reference run, for the speedup line of the summary.
         cache_dir: where downloaded or generated models are cached (None: ``default_cache_dir()``).
@@ -67,6 +69,7 @@ class PipelineConfig:
     keep_intermediate: bool = False
     resume: bool = False
     force: bool = False
+    break_lock: bool = False
     demo: bool = False
     baseline_seconds: float | None = None
     cache_dir: Path | None = None

@@ -11,9 +11,19 @@ Exit statuses (documented in the README):
 4     bad model file: unreadable, wrong format, or not an allowed type
 5     out of memory on the GPU even at batch size 1
 6     a distributed rank failed
+7     the system refused a file operation: disk full, quota exceeded, permission
+      denied, read-only file system, output folder missing or vanished
 130   interrupted (Ctrl-C)
 ====  ===========================================================
 """
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import re
+from collections.abc import Iterator
+from pathlib import Path
 
 
 class VirNucProError(Exception):
@@ -50,3 +60,80 @@ class RankFailedError(VirNucProError):
     """Another rank of a distributed run failed."""
 
     exit_code = 6
+
+
+class FileSystemError(VirNucProError):
+    """The operating system refused a file operation (full disk, permissions, ...)."""
+
+    exit_code = 7
+
+
+# errno -> (what happened, what to do); ``{where}`` is the option that moves the files elsewhere.
+_RESUME = "then run the same command with --resume"
+_PERMISSION_FIX = f"fix the permissions of that folder or choose another {{where}}, {_RESUME}"
+_OS_PROBLEMS = {
+    errno.ENOSPC: ("no space left on the device",
+                   f"free some space there or choose another {{where}}, {_RESUME}"),
+    errno.EDQUOT: ("disk quota exceeded",
+                   f"free space within your quota or choose another {{where}}, {_RESUME}"),
+    errno.EFBIG: ("file too large for the file system",
+                  f"choose another {{where}} on a file system without that limit, {_RESUME}"),
+    errno.EACCES: ("permission denied", _PERMISSION_FIX),
+    errno.EPERM: ("operation not permitted", _PERMISSION_FIX),
+    errno.EROFS: ("read-only file system", "choose another {where} on a writable file system"),
+    errno.EIO: ("input/output error", "check the disk (dmesg, fsck), then run the command again"),
+}
+_TEMPORARY_NAME = re.compile(r"^\.(?P<name>.+)\.\d+\.tmp$")  # atomic.temporary_path
+
+
+def _shown_path(path: Path) -> Path:
+    """The file a user knows: the final name of an ``atomic_open`` temporary file."""
+    match = _TEMPORARY_NAME.match(path.name)
+    return path.with_name(match["name"]) if match else path
+
+
+def _is_under(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def file_system_error(error: OSError, output_dir: Path | None = None) -> FileSystemError | None:
+    """The one-line :class:`FileSystemError` for an ``OSError`` a user can fix, else None.
+
+    Args:
+        error: what the operating system raised.
+        output_dir: the run's output folder, if known: a file missing because this folder
+            vanished is reported as such, and the advice names ``--output-dir`` for files in it.
+
+    Returns:
+        The error naming the path and the fix, or None for an ``OSError`` that is not one of
+        the known system refusals (it is then a bug, exit status 1).
+    """
+    path = Path(error.filename) if error.filename is not None else output_dir
+    if error.errno == errno.ENOENT and output_dir is not None and not output_dir.is_dir():
+        return FileSystemError(
+            f"{output_dir}: the output folder vanished during the run (deleted, moved or "
+            "unmounted); run the command again, without --resume"
+        )
+    if error.errno not in _OS_PROBLEMS or path is None:
+        return None
+    what, fix = _OS_PROBLEMS[error.errno]
+    in_output = output_dir is not None and _is_under(path, output_dir)
+    where = "--output-dir" if in_output else "location (--output-dir, --cache-dir)"
+    return FileSystemError(f"{_shown_path(path)}: {what}; {fix.format(where=where)}")
+
+
+@contextlib.contextmanager
+def os_errors_explained(output_dir: Path | None = None) -> Iterator[None]:
+    """Turn the ``OSError`` s a user can fix into :class:`FileSystemError` (see
+    :func:`file_system_error`); any other ``OSError`` passes unchanged."""
+    try:
+        yield
+    except OSError as error:
+        explained = file_system_error(error, output_dir)
+        if explained is None:
+            raise
+        raise explained from error

@@ -110,6 +110,11 @@ class RunPaths:
         """Checkpoint records of finished stages (see ``virnucpro.pipeline.checkpoint``)."""
         return self.output_dir / ".virnucpro"
 
+    @property
+    def lock_file(self) -> Path:
+        """Exists while a run uses the folder (see ``virnucpro.pipeline.run_lock``)."""
+        return self.output_dir / ".virnucpro.lock"
+
     def intermediates(self) -> list[Path]:
         """Files and folders removed at the end of a run unless ``--keep-intermediate``."""
         return [

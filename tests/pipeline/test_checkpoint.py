@@ -64,10 +64,20 @@ def test_stage_marks_survive_a_new_state_object(run):
     state = prepare_output_dir(paths, {"format": 1, "input_sha256": "x", "settings": {}},
                                resume=False, force=False)
     assert not state.is_done(chunk_sequences)
-    state.mark_done(chunk_sequences)
+    state.mark_done(chunk_sequences, {"sequences": 8, "chunks": 21})
     assert RunState(paths.state_dir).is_done(chunk_sequences)
     assert not RunState(paths.state_dir).is_done(translate_chunks)
-    assert (paths.state_dir / "done" / "sequence-chunking").read_text() == "Sequence Chunking\n"
+    assert RunState(paths.state_dir).stage_metrics(chunk_sequences) == {"sequences": 8,
+                                                                        "chunks": 21}
+    assert RunState(paths.state_dir).stage_metrics(translate_chunks) == {}
+
+
+def test_a_mark_of_an_earlier_version_is_done_without_metrics(run):
+    _, paths = run
+    state = RunState(paths.state_dir)
+    state.done_dir.mkdir(parents=True)
+    (state.done_dir / "sequence-chunking").write_text("Sequence Chunking\n")
+    assert state.is_done(chunk_sequences) and state.stage_metrics(chunk_sequences) == {}
 
 
 def test_a_non_empty_directory_needs_resume_or_force(run):
@@ -80,7 +90,8 @@ def test_a_non_empty_directory_needs_resume_or_force(run):
 
 def test_resume_refuses_other_settings_and_says_what_changed(run):
     fasta, paths = run
-    prepare_output_dir(paths, run_fingerprint(fasta, PipelineConfig()), False, False)
+    state = prepare_output_dir(paths, run_fingerprint(fasta, PipelineConfig()), False, False)
+    state.mark_done(chunk_sequences)
     changed = run_fingerprint(fasta, PipelineConfig(esm="other.pt"))
     with pytest.raises(UsageError, match="esm was 'esm2_t36_3B_UR50D', now 'other.pt'.*--force"):
         prepare_output_dir(paths, changed, resume=True, force=False)
@@ -119,6 +130,28 @@ def test_force_removes_only_the_runs_own_outputs(run):
     assert not paths.chunked_fasta.exists() and not paths.prediction_results.exists()
     assert not state.is_done(chunk_sequences)
     assert (paths.output_dir / "user_notes.txt").read_text() == "keep me"
+
+
+def test_a_folder_where_no_stage_finished_is_reused_without_a_flag(run):
+    fasta, paths = run
+    prepare_output_dir(paths, run_fingerprint(fasta, PipelineConfig()), False, False)
+    (paths.output_dir / ".reads_chunked500.fa.1234.tmp").write_text("half")
+    corrected = run_fingerprint(fasta, PipelineConfig(chunk_length=300))
+    for resume in (False, True):
+        state = prepare_output_dir(paths, corrected, resume=resume, force=False)
+        assert state.read_fingerprint()["settings"]["chunk_length"] == 300
+        assert not list(paths.output_dir.glob("*.tmp"))
+
+
+def test_the_lock_file_does_not_make_a_folder_non_empty(run):
+    fasta, paths = run
+    paths.output_dir.mkdir()
+    paths.lock_file.write_text("{}")
+    state = prepare_output_dir(paths, run_fingerprint(fasta, PipelineConfig()), False, False)
+    assert state.read_fingerprint() is not None
+    state.mark_done(chunk_sequences)
+    prepare_output_dir(paths, run_fingerprint(fasta, PipelineConfig()), False, force=True)
+    assert paths.lock_file.read_text() == "{}", "--force keeps the lock of the run it serves"
 
 
 def test_remove_intermediates_keeps_results(run):

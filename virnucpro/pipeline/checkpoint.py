@@ -2,9 +2,10 @@
 
 ``<output>/.virnucpro/run.json`` holds the fingerprint of the run (the input's SHA-256 and the
 settings that change results); ``<output>/.virnucpro/done/<stage>`` marks a finished stage (named
-from its ``@timed_stage`` decorator: ``done/sequence-chunking``). Both
-are written atomically after the stage's own outputs, so a run killed at any moment resumes from
-the last stage that finished completely.
+from its ``@timed_stage`` decorator: ``done/sequence-chunking``) and holds the metrics the stage
+recorded, so that a resumed run that skips it still reports them. Both are written atomically
+after the stage's own outputs, so a run killed at any moment resumes from the last stage that
+finished completely.
 """
 
 from __future__ import annotations
@@ -84,8 +85,28 @@ class RunState:
         """Whether a previous run finished ``stage`` (a ``@timed_stage`` function)."""
         return (self.done_dir / _slug(stage_name(stage))).is_file()
 
-    def mark_done(self, stage: Callable) -> None:
-        """Record that ``stage`` finished; call it only once the stage's outputs are written."""
+    def any_done(self) -> bool:
+        """Whether any stage is marked finished."""
+        return self.done_dir.is_dir() and any(self.done_dir.iterdir())
+
+    def mark_done(self, stage: Callable, metrics: dict | None = None) -> None:
+        """Record that ``stage`` finished; call it only once the stage's outputs are written.
+
+        Args:
+            stage: the ``@timed_stage`` function.
+            metrics: what the stage recorded with ``add_metrics`` (read back by
+                :meth:`stage_metrics` when a resumed run skips it).
+        """
         name = stage_name(stage)
         with atomic_open(self.done_dir / _slug(name)) as handle:
-            handle.write(name + "\n")
+            json.dump({"stage": name, "metrics": metrics or {}}, handle, sort_keys=True)
+            handle.write("\n")
+
+    def stage_metrics(self, stage: Callable) -> dict:
+        """The metrics stored with ``stage``'s mark (empty when absent or from an old version)."""
+        try:
+            record = json.loads((self.done_dir / _slug(stage_name(stage))).read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+        metrics = record.get("metrics") if isinstance(record, dict) else None
+        return metrics if isinstance(metrics, dict) else {}

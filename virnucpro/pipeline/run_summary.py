@@ -4,19 +4,36 @@ from __future__ import annotations
 
 from virnucpro.config import PipelineConfig, ResolvedModels
 from virnucpro.errors import VirNucProError
+from virnucpro.pipeline.checkpoint import RunState
 from virnucpro.pipeline.definitions import KEY_METRICS, Pipeline
 from virnucpro.pipeline.distributed import World
 from virnucpro.pipeline.stage_runner import stage_metric
 from virnucpro_telemetry import StageRegistry, log_summary
 
+_STAGE_REACHED_ITS_END = ("ok", "skipped")  # StageRecord.status of a finished or skipped stage
 
-def stage_key_metrics(registry: StageRegistry, pipeline: Pipeline) -> dict:
-    """The key metrics (``definitions.KEY_METRICS``) of the stages of ``pipeline``."""
+
+def stage_key_metrics(registry: StageRegistry, pipeline: Pipeline,
+                      state: RunState | None = None) -> dict:
+    """The key metrics (``definitions.KEY_METRICS``) of the stages of ``pipeline``.
+
+    A stage that a resumed run skipped reports the metrics stored with its checkpoint in
+    ``state``.
+    """
     return {
-        label: stage_metric(registry, stage, metric)
+        label: stage_metric(registry, stage, metric, state)
         for label, (stage, metric) in KEY_METRICS.items()
         if stage in pipeline
     }
+
+
+def summary_due(registry: StageRegistry) -> bool:
+    """Whether a run's summary says anything: some stage finished or was skipped.
+
+    A run that stopped in or before its first stage (a bad input file, a missing model, a
+    locked folder) ends with its one-line error only, not a block of empty stages.
+    """
+    return any(record.status in _STAGE_REACHED_ITS_END for record in registry.records)
 
 
 def _device_description(device: str, precision: str, world: World) -> str:
@@ -40,8 +57,9 @@ def log_prediction_summary(
     models: ResolvedModels | None,
     world: World,
     device: str | None = None,
+    state: RunState | None = None,
 ) -> None:
-    """Log the summary of a ``predict`` run.
+    """Log the summary of a ``predict`` run, if :func:`summary_due`.
 
     Args:
         registry: the run's stage timings.
@@ -51,7 +69,10 @@ def log_prediction_summary(
             model options are then shown as given).
         world: the torchrun launch, for the device line.
         device: the device to show when ``models`` is None (default: ``config.device``).
+        state: the run's checkpoints, for the key metrics of stages a resumed run skipped.
     """
+    if not summary_due(registry):
+        return
     if models is not None:
         shown = {"DNABERT-S": models.dnabert, "ESM-2": models.esm,
                  "Classifier": models.classifier}
@@ -60,7 +81,7 @@ def log_prediction_summary(
         shown = {"DNABERT-S": config.dnabert, "ESM-2": config.esm, "Classifier": config.model}
         device = device or config.device
     key_metrics = {
-        **stage_key_metrics(registry, pipeline),
+        **stage_key_metrics(registry, pipeline, state),
         **shown,
         "Device": _device_description(device, config.precision, world),
     }

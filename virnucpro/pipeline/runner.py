@@ -12,10 +12,12 @@ import logging
 from pathlib import Path
 
 from virnucpro.config import PipelineConfig
+from virnucpro.errors import os_errors_explained
 from virnucpro.paths import RunPaths, input_stem
 from virnucpro.pipeline.definitions import PREDICT, PREPROCESS
 from virnucpro.pipeline.distributed import World
-from virnucpro.pipeline.run_summary import log_prediction_summary, stage_key_metrics
+from virnucpro.pipeline.run_lock import output_folder_lock
+from virnucpro.pipeline.run_summary import log_prediction_summary, stage_key_metrics, summary_due
 from virnucpro.pipeline.stage_runner import check_input, run_stages
 from virnucpro.pipeline.torchrun import run_launched
 from virnucpro.pipeline.workspace import close_run, open_run
@@ -37,7 +39,9 @@ def run_prediction(
 ) -> RunPaths:
     """Run all nine stages on ``input_path``; return the run's paths.
 
-    Logs the timing summary at the end, also when a stage fails (the error is then re-raised).
+    Holds the output folder's lock for the whole run (``virnucpro.pipeline.run_lock``; under
+    torchrun only rank 0 takes it). Logs the timing summary at the end, also when a stage fails
+    (the error is then re-raised), unless the run stopped before any stage finished.
 
     Args:
         input_path: the FASTA file (plain or gzip).
@@ -45,36 +49,50 @@ def run_prediction(
         world: a ``torchrun`` launch (see :meth:`World.from_environment`); None or a single
             process runs every stage here, with no torch.distributed set-up at all.
         registry: where the stage timings go (default: a fresh registry for this run).
+
+    Raises:
+        UsageError: another run holds the output folder, or it cannot be used as given.
+        FileSystemError: the system refused a file operation (disk full, permissions, ...).
     """
     input_path = Path(input_path)
     world = world or World()
     output_dir = config.output_dir or default_output_dir(input_path)
     paths = RunPaths(input_path, Path(output_dir), config.chunk_length)
-    if world.launched:
-        return run_launched(input_path, paths, config, world)
-    check_input(input_path)
+    with os_errors_explained(paths.output_dir):
+        if world.launched:
+            return run_launched(input_path, paths, config, world)
+        check_input(input_path)
+        with output_folder_lock(paths.lock_file, config.break_lock):
+            _predict_in_this_process(input_path, paths, config, world, registry)
+    return paths
+
+
+def _predict_in_this_process(input_path: Path, paths: RunPaths, config: PipelineConfig,
+                             world: World, registry: StageRegistry | None) -> None:
+    """Every stage in this process, the output folder's lock held."""
     models, state = open_run(input_path, paths, config)
     registry = registry if registry is not None else StageRegistry()
     with use_registry(registry):
         try:
             run_stages(PREDICT, paths, config, models, state)
         finally:
-            log_prediction_summary(registry, PREDICT, config, models, world)
+            log_prediction_summary(registry, PREDICT, config, models, world, state=state)
     close_run(paths, config, models)
-    return paths
 
 
 def run_preprocess(input_path: Path, config: PipelineConfig, output_dir: Path) -> RunPaths:
     """Run stages 1-4 on ``input_path`` into ``output_dir`` and log their timing summary."""
     input_path = Path(input_path)
-    check_input(input_path)
     paths = RunPaths(input_path, Path(output_dir), config.chunk_length)
-    paths.output_dir.mkdir(parents=True, exist_ok=True)
-    registry = StageRegistry()
-    with use_registry(registry):
-        try:
-            run_stages(PREPROCESS, paths, config, models=None, state=None)
-        finally:
-            log_summary(registry, title="PREPROCESSING SUMMARY",
-                        key_metrics=stage_key_metrics(registry, PREPROCESS))
+    with os_errors_explained(paths.output_dir):
+        check_input(input_path)
+        paths.output_dir.mkdir(parents=True, exist_ok=True)
+        registry = StageRegistry()
+        with use_registry(registry):
+            try:
+                run_stages(PREPROCESS, paths, config, models=None, state=None)
+            finally:
+                if summary_due(registry):
+                    log_summary(registry, title="PREPROCESSING SUMMARY",
+                                key_metrics=stage_key_metrics(registry, PREPROCESS))
     return paths

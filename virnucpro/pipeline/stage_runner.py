@@ -5,6 +5,7 @@ Torch-free, so ``virnucpro preprocess`` starts fast.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from virnucpro.config import PipelineConfig, ResolvedModels
@@ -12,13 +13,16 @@ from virnucpro.errors import InputError
 from virnucpro.paths import RunPaths
 from virnucpro.pipeline.checkpoint import RunState
 from virnucpro.pipeline.definitions import Pipeline, Stage
-from virnucpro_telemetry import skip_stage, stage_name
+from virnucpro_telemetry import current_registry, skip_stage, stage_name
 
 
 def check_input(input_path: Path) -> None:
     """Fail early, naming the file, when the input cannot be read at all."""
     if not input_path.is_file():
         raise InputError(f"{input_path}: input file not found")
+    if not os.access(input_path, os.R_OK):
+        raise InputError(f"{input_path}: the input file is not readable (permission denied); "
+                         "fix its permissions")
 
 
 def run_stages(
@@ -43,12 +47,24 @@ def run_stages(
             continue
         stage(paths, config, models)
         if state is not None:
-            state.mark_done(stage)
+            state.mark_done(stage, recorded_metrics(stage))
 
 
-def stage_metric(registry, stage: Stage, metric: str) -> object:
-    """A metric that ``stage`` recorded in ``registry``, or ``-`` when it or the stage is absent."""
+def recorded_metrics(stage: Stage) -> dict:
+    """The metrics ``stage`` recorded in the active registry (empty with telemetry off)."""
     try:
-        return registry[stage_name(stage)].metrics.get(metric, "-")
+        return dict(current_registry()[stage_name(stage)].metrics)
     except KeyError:
-        return "-"
+        return {}
+
+
+def stage_metric(registry, stage: Stage, metric: str, state: RunState | None = None) -> object:
+    """A metric that ``stage`` recorded in ``registry``, else the one stored with its checkpoint
+    in ``state`` (a resumed run skipped it), else ``-``."""
+    try:
+        value = registry[stage_name(stage)].metrics.get(metric, "-")
+    except KeyError:
+        value = "-"
+    if value == "-" and state is not None:
+        value = state.stage_metrics(stage).get(metric, "-")
+    return value

@@ -17,14 +17,14 @@ from pathlib import Path
 
 from virnucpro.config import PipelineConfig, ResolvedModels
 from virnucpro.embedding.stages import SPLIT_FILES
-from virnucpro.errors import RankFailedError, VirNucProError
+from virnucpro.errors import RankFailedError, VirNucProError, file_system_error
 from virnucpro.paths import RunPaths
-from virnucpro.pipeline import distributed
+from virnucpro.pipeline import distributed, run_lock
 from virnucpro.pipeline.checkpoint import RunState
 from virnucpro.pipeline.definitions import CLASSIFY, EMBED, PREDICT, PREPROCESS
 from virnucpro.pipeline.distributed import FeaturePlan, RankOutcome, World
 from virnucpro.pipeline.run_summary import log_prediction_summary
-from virnucpro.pipeline.stage_runner import check_input, run_stages
+from virnucpro.pipeline.stage_runner import check_input, recorded_metrics, run_stages
 from virnucpro.pipeline.workspace import close_run, open_run
 from virnucpro_telemetry import StageRegistry, skip_stage, stage_name, use_registry
 
@@ -42,26 +42,43 @@ class _Handoff:
 
 @dataclass
 class _MainRun:
-    """Rank 0's own view of the run: its models, checkpoints and any error of its set-up."""
+    """Rank 0's own view of the run: its lock, models, checkpoints and any set-up error."""
 
+    lock: bytes | None = None  # what rank 0 wrote into the output folder's lock file
     models: ResolvedModels | None = None
     state: RunState | None = None
     error: BaseException | None = None
 
 
-def _preprocess_on_main(input_path, paths, config, device, world, registry):
-    """Rank 0: set up, run stages 1-4, plan the feature work; return (handoff, main run)."""
+def _preprocess_on_main(input_path, paths, config, device, world, registry,
+                        main_run: _MainRun) -> _Handoff:
+    """Rank 0: lock the folder, set up, run stages 1-4, plan the feature work.
+
+    Fills in ``main_run`` as it goes (so the lock is released whatever happens) and returns
+    what every rank needs to hear.
+    """
     try:
         check_input(input_path)
-        models, state = open_run(input_path, paths, config, device)
+        main_run.lock = run_lock.acquire(paths.lock_file, config.break_lock)
+        main_run.models, main_run.state = open_run(input_path, paths, config, device)
         with use_registry(registry):
-            run_stages(PREPROCESS, paths, config, models, state)
+            run_stages(PREPROCESS, paths, config, main_run.models, main_run.state)
         stage_files = {stage: SPLIT_FILES[stage](paths) for stage in EMBED}
-        plan = distributed.plan_feature_work(paths.split_indices(), stage_files, state,
+        plan = distributed.plan_feature_work(paths.split_indices(), stage_files, main_run.state,
                                              config.resume, world.size)
-        return _Handoff(None, models, plan), _MainRun(models, state)
+        return _Handoff(None, main_run.models, plan)
     except Exception as error:  # every rank must hear of it before rank 0 re-raises it
-        return _Handoff(f"{type(error).__name__}: {error}"), _MainRun(error=error)
+        main_run.error = error
+        return _Handoff(f"{type(error).__name__}: {error}")
+
+
+def _describe_failure(failure: Exception, paths: RunPaths) -> str:
+    """A rank's failure as one line: a file system refusal explained, anything else named."""
+    if isinstance(failure, OSError):
+        explained = file_system_error(failure, paths.output_dir)
+        if explained is not None:
+            return str(explained)
+    return f"{type(failure).__name__}: {failure}"
 
 
 def _extract_on_rank(paths, config, models, plan: FeaturePlan, world: World,
@@ -80,7 +97,7 @@ def _extract_on_rank(paths, config, models, plan: FeaturePlan, world: World,
             error = str(failure)
         except Exception as failure:  # reported to rank 0, which names this rank
             logger.debug("rank %d failed", world.rank, exc_info=True)
-            error = f"{type(failure).__name__}: {failure}"
+            error = _describe_failure(failure, paths)
     return RankOutcome(world.rank, error, None if world.is_main else registry.snapshot())
 
 
@@ -93,32 +110,43 @@ def _finish_on_main(paths, config, models, state: RunState, outcomes, registry) 
     if failure is not None:
         raise failure
     for stage in EMBED:
-        state.mark_done(stage)
+        state.mark_done(stage, recorded_metrics(stage))
     run_stages(CLASSIFY, paths, config, models, state)
 
 
-def _handoff(input_path, paths, config, device, world, registry) -> tuple[_Handoff, _MainRun]:
+def _handoff(input_path, paths, config, device, world, registry, main_run) -> _Handoff:
     """Rank 0 prepares; every rank receives the outcome (and raises if rank 0 failed)."""
-    main = (_preprocess_on_main(input_path, paths, config, device, world, registry)
-            if world.is_main else (None, _MainRun()))
-    handoff, main_run = main
+    handoff = (_preprocess_on_main(input_path, paths, config, device, world, registry, main_run)
+               if world.is_main else None)
     handoff = distributed.broadcast_from_main(handoff)
     if handoff.error is not None:
         if main_run.error is not None:
             raise main_run.error
         raise RankFailedError(f"rank 0 failed before feature extraction: {handoff.error}")
-    return handoff, main_run
+    return handoff
 
 
 def run_launched(input_path: Path, paths: RunPaths, config: PipelineConfig,
                  world: World) -> RunPaths:
-    """Run all nine stages as one rank of a ``torchrun`` launch; return the run's paths."""
+    """Run all nine stages as one rank of a ``torchrun`` launch; return the run's paths.
+
+    Only rank 0 takes the output folder's lock; it holds it until its last file is written.
+    """
+    main_run = _MainRun()
+    try:
+        return _run_rank(input_path, paths, config, world, main_run)
+    finally:
+        if main_run.lock is not None:
+            run_lock.release(paths.lock_file, main_run.lock)
+
+
+def _run_rank(input_path, paths, config, world, main_run: _MainRun) -> RunPaths:
+    """This rank's part of the run (rank 0 records its lock, models and state in ``main_run``)."""
     device = distributed.rank_device(config.device, world)
     distributed.init_process_group(device, world)
     registry = StageRegistry(origin=f"rank{world.rank}")
-    main_run = _MainRun()
     try:
-        handoff, main_run = _handoff(input_path, paths, config, device, world, registry)
+        handoff = _handoff(input_path, paths, config, device, world, registry, main_run)
         models = handoff.models.on_device(device)  # rank 0's model files, this rank's device
         outcome = _extract_on_rank(paths, config, models, handoff.plan, world, registry)
         outcomes = distributed.gather_to_main(outcome, world)
@@ -129,7 +157,8 @@ def run_launched(input_path: Path, paths: RunPaths, config: PipelineConfig,
             raise RankFailedError(f"rank {world.rank} failed: {outcome.error}")
     finally:
         if world.is_main:
-            log_prediction_summary(registry, PREDICT, config, main_run.models, world, device)
+            log_prediction_summary(registry, PREDICT, config, main_run.models, world, device,
+                                   state=main_run.state)
         # Keep every rank alive until rank 0 has reported: torchrun stops the whole job as
         # soon as one rank exits with an error.
         distributed.barrier()

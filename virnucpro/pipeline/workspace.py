@@ -39,6 +39,30 @@ def remove_intermediates(paths: RunPaths) -> None:
         _remove(path)
 
 
+def _is_lock_file(path: Path, paths: RunPaths) -> bool:
+    """The lock (and its leftovers) of ``run_lock``, which never makes a folder "not empty"."""
+    return path.name.startswith(paths.lock_file.name)
+
+
+def _folder_entries(paths: RunPaths) -> list[Path]:
+    """What the output folder holds, the lock file aside (empty when it does not exist)."""
+    if not paths.output_dir.is_dir():
+        return []
+    return [entry for entry in paths.output_dir.iterdir() if not _is_lock_file(entry, paths)]
+
+
+def _holds_only_an_unfinished_start(entries: list[Path], paths: RunPaths, state: RunState) -> bool:
+    """Whether the folder holds nothing but the records of a run that finished no stage.
+
+    That is what a run leaves that failed on its input, its models or the file system before
+    its first stage finished: the corrected run reuses the folder without ``--resume`` or
+    ``--force``.
+    """
+    leftovers = [entry for entry in entries
+                 if entry != paths.state_dir and not entry.name.endswith(".tmp")]
+    return not leftovers and not state.any_done()
+
+
 def _check_resumable(state: RunState, fingerprint: dict, paths: RunPaths) -> None:
     previous = state.read_fingerprint()
     if previous is None:
@@ -57,12 +81,22 @@ def _check_resumable(state: RunState, fingerprint: dict, paths: RunPaths) -> Non
 def prepare_output_dir(paths: RunPaths, fingerprint: dict, resume: bool, force: bool) -> RunState:
     """Make the output directory ready and return its checkpoint records.
 
+    A folder that holds only the checkpoint records of a run that finished no stage is
+    reused as if it were empty, whatever the flags.
+
     Raises:
         UsageError: the directory holds files and neither ``resume`` nor ``force`` is set, or the
             run to resume used another input or other settings.
     """
     state = RunState(paths.state_dir)
-    has_files = paths.output_dir.is_dir() and any(paths.output_dir.iterdir())
+    entries = _folder_entries(paths)
+    if entries and _holds_only_an_unfinished_start(entries, paths, state):
+        logger.info("Reusing %s: the run there stopped before any stage finished",
+                    paths.output_dir)
+        _remove(paths.state_dir)
+        remove_temporary_files(paths)
+        entries = []
+    has_files = bool(entries)
     if has_files and resume:
         _check_resumable(state, fingerprint, paths)
         remove_temporary_files(paths)
