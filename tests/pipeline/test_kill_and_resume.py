@@ -1,33 +1,19 @@
-"""A run killed with SIGKILL at any moment, then resumed, gives byte-identical outputs."""
+"""A run killed with SIGKILL at any moment, then resumed, gives byte-identical outputs.
+
+The killed run's lock stays behind; the resumed run takes it over (its pid no longer runs).
+"""
 
 from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from demo_runs import output_files, predict_command
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "example.fa"
 POLL_SECONDS = 0.002
-
-
-def predict_command(out: Path, cache: Path, *extra: str) -> list[str]:
-    return [
-        sys.executable, "-m", "virnucpro", "predict", str(EXAMPLE), "-o", str(out), "--demo",
-        "--cache-dir", str(cache), "--no-progress", "-k", "--sequences-per-file", "3", *extra,
-    ]
-
-
-def output_files(out: Path) -> dict[str, bytes]:
-    """Every output file by relative path, checkpoint records excluded."""
-    return {
-        str(path.relative_to(out)): path.read_bytes()
-        for path in sorted(out.rglob("*"))
-        if path.is_file() and ".virnucpro" not in path.parts
-    }
 
 
 def kill_when(command: list[str], trigger) -> int:
@@ -41,16 +27,6 @@ def kill_when(command: list[str], trigger) -> int:
             break
         time.sleep(POLL_SECONDS)
     return process.wait(timeout=60)
-
-
-@pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory, model_cache_dir) -> dict[str, bytes]:
-    out = tmp_path_factory.mktemp("uninterrupted") / "out"
-    subprocess.run(predict_command(out, model_cache_dir), check=True, capture_output=True,
-                   stdin=subprocess.DEVNULL)
-    files = output_files(out)
-    assert any(name.endswith("_ESM.pt") for name in files), "several split files with features"
-    return files
 
 
 def _done(out: Path, slug: str):
@@ -76,10 +52,13 @@ def test_killed_then_resumed_run_matches_an_uninterrupted_one(
     out = tmp_path / "out"
     status = kill_when(predict_command(out, model_cache_dir), KILL_POINTS[point](out))
     assert status == -signal.SIGKILL, f"the run finished before the kill point {point!r}"
+    assert (out / ".virnucpro.lock").exists(), "kill -9 leaves the run's lock behind"
 
     resumed = subprocess.run(predict_command(out, model_cache_dir, "--resume"),
                              capture_output=True, text=True, stdin=subprocess.DEVNULL)
 
     assert resumed.returncode == 0, resumed.stderr
     assert "skipped (checkpoint)" in resumed.stderr
+    assert "taking over the lock of a run that no longer runs" in resumed.stderr
+    assert not (out / ".virnucpro.lock").exists(), "released at the end"
     assert output_files(out) == uninterrupted

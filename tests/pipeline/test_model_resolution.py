@@ -5,14 +5,22 @@ from __future__ import annotations
 import pytest
 
 from virnucpro.config import PipelineConfig
+from virnucpro.errors import ModelFileError
 from virnucpro.pipeline.model_resolution import resolve_models
 
 
-def test_local_files_are_used_as_typed():
+def test_local_files_are_used_as_typed(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "m.pth").write_bytes(b"checked when stage 8 loads it")
     config = PipelineConfig(model="./m.pth", dnabert="./dnabert", esm="esm2.pt", device="cpu")
     models = resolve_models(config)
     assert (models.classifier, models.dnabert, models.esm) == ("./m.pth", "./dnabert", "esm2.pt")
     assert (models.device, models.demo) == ("cpu", False)
+
+
+def test_a_missing_classifier_file_is_found_before_any_stage(tmp_path):
+    with pytest.raises(ModelFileError, match="absent.pth: classifier file not found"):
+        resolve_models(PipelineConfig(model=str(tmp_path / "absent.pth")))
 
 
 def test_demo_models_resolve_to_files_and_leave_the_config_alone(model_cache_dir, demo_models):

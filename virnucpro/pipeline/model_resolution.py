@@ -13,6 +13,7 @@ from pathlib import Path
 
 from virnucpro.classification.published import PUBLISHED_CLASSIFIERS, fetch_published_classifier
 from virnucpro.config import PipelineConfig, ResolvedModels
+from virnucpro.errors import ModelFileError
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,8 @@ def resolve_models(config: PipelineConfig, device: str | None = None) -> Resolve
         device: the device spec to run on (default: ``config.device``).
 
     Raises:
-        ModelFileError: the published classifier could not be downloaded or verified.
+        ModelFileError: the classifier file given does not exist, or the published classifier
+            could not be downloaded or verified.
     """
     device = config.device if device is None else device
     if config.demo:
@@ -61,6 +63,9 @@ def resolve_models(config: PipelineConfig, device: str | None = None) -> Resolve
 def _classifier_file(config: PipelineConfig) -> str:
     """The published classifier ``-m 300`` / ``-m 500`` names (fetched once), else the path."""
     if not (config.model.isdigit() and int(config.model) in PUBLISHED_CLASSIFIERS):
+        if not Path(config.model).is_file():  # found now, not after hours of stages 1-7
+            raise ModelFileError(f"{config.model}: classifier file not found; give -m 300, "
+                                 "-m 500 or the path of a classifier file")
         return config.model
     length = int(config.model)
     if length != config.chunk_length:

@@ -1,0 +1,26 @@
+"""Helpers of the tests that run ``python -m virnucpro predict --demo`` as a user would."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "example.fa"
+
+
+def predict_command(out: Path, cache: Path, *extra: str) -> list[str]:
+    """A demo ``predict`` of the example file into ``out``, intermediates kept, 3 per split."""
+    return [
+        sys.executable, "-m", "virnucpro", "predict", str(EXAMPLE), "-o", str(out), "--demo",
+        "--cache-dir", str(cache), "--no-progress", "-k", "--sequences-per-file", "3", *extra,
+    ]
+
+
+def output_files(out: Path) -> dict[str, bytes]:
+    """Every output file by relative path, checkpoint records and the lock excluded."""
+    return {
+        str(path.relative_to(out)): path.read_bytes()
+        for path in sorted(out.rglob("*"))
+        if path.is_file() and ".virnucpro" not in path.parts
+        and not path.name.startswith(".virnucpro.lock")
+    }
