@@ -22,7 +22,8 @@ def temporary_path(final_path: Path) -> Path:
 def atomic_open(final_path: Path, mode: str = "w", **open_kwargs: Any) -> Iterator[IO]:
     """Open a temporary sibling for writing; on success rename it to ``final_path``.
 
-    On any exception the temporary file is removed and ``final_path`` is left untouched.
+    On any exception the temporary file is removed and ``final_path`` is left untouched; an
+    ``OSError`` of a write (a full disk), which names no file, is given ``final_path``'s name.
     """
     final_path = Path(final_path)
     tmp = temporary_path(final_path)
@@ -35,9 +36,11 @@ def atomic_open(final_path: Path, mode: str = "w", **open_kwargs: Any) -> Iterat
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, final_path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        if isinstance(error, OSError) and error.filename is None:
+            error.filename = str(final_path)
         raise
 
 

@@ -68,21 +68,20 @@ class FileSystemError(VirNucProError):
     exit_code = 7
 
 
-# errno -> (what happened, what to do); ``{where}`` is the option that moves the files elsewhere.
-_RESUME = "then run the same command with --resume"
-_PERMISSION_FIX = f"fix the permissions of that folder or choose another {{where}}, {_RESUME}"
+# errno -> (what happened, what to do); ``{where}`` names where else the files could go.
+_PERMISSION_FIX = "fix the permissions of that folder or choose another {where}"
 _OS_PROBLEMS = {
     errno.ENOSPC: ("no space left on the device",
-                   f"free some space there or choose another {{where}}, {_RESUME}"),
-    errno.EDQUOT: ("disk quota exceeded",
-                   f"free space within your quota or choose another {{where}}, {_RESUME}"),
+                   "free some space there or choose another {where}"),
+    errno.EDQUOT: ("disk quota exceeded", "free space within your quota or choose another {where}"),
     errno.EFBIG: ("file too large for the file system",
-                  f"choose another {{where}} on a file system without that limit, {_RESUME}"),
+                  "choose another {where} on a file system without that limit"),
     errno.EACCES: ("permission denied", _PERMISSION_FIX),
     errno.EPERM: ("operation not permitted", _PERMISSION_FIX),
     errno.EROFS: ("read-only file system", "choose another {where} on a writable file system"),
-    errno.EIO: ("input/output error", "check the disk (dmesg, fsck), then run the command again"),
+    errno.EIO: ("input/output error", "check the disk (dmesg, fsck)"),
 }
+_RESUME = ", then run the same command with --resume"  # the advice within a predict run
 _TEMPORARY_NAME = re.compile(r"^\.(?P<name>.+)\.\d+\.tmp$")  # atomic.temporary_path
 
 
@@ -105,8 +104,10 @@ def file_system_error(error: OSError, output_dir: Path | None = None) -> FileSys
 
     Args:
         error: what the operating system raised.
-        output_dir: the run's output folder, if known: a file missing because this folder
-            vanished is reported as such, and the advice names ``--output-dir`` for files in it.
+        output_dir: the output folder of the ``predict`` run that failed, if any: a file
+            missing because this folder vanished is reported as such, the advice names
+            ``--output-dir`` for files in it (``--cache-dir`` for others) and ends with
+            ``--resume``.
 
     Returns:
         The error naming the path and the fix, or None for an ``OSError`` that is not one of
@@ -116,14 +117,15 @@ def file_system_error(error: OSError, output_dir: Path | None = None) -> FileSys
     if error.errno == errno.ENOENT and output_dir is not None and not output_dir.is_dir():
         return FileSystemError(
             f"{output_dir}: the output folder vanished during the run (deleted, moved or "
-            "unmounted); run the command again, without --resume"
+            "unmounted); run the command again"
         )
     if error.errno not in _OS_PROBLEMS or path is None:
         return None
     what, fix = _OS_PROBLEMS[error.errno]
-    in_output = output_dir is not None and _is_under(path, output_dir)
-    where = "--output-dir" if in_output else "location (--output-dir, --cache-dir)"
-    return FileSystemError(f"{_shown_path(path)}: {what}; {fix.format(where=where)}")
+    if output_dir is None:  # outside a run: a command of its own (demo-models) or the log file
+        return FileSystemError(f"{_shown_path(path)}: {what}; {fix.format(where='folder')}")
+    where = "--output-dir" if _is_under(path, output_dir) else "--cache-dir"
+    return FileSystemError(f"{_shown_path(path)}: {what}; {fix.format(where=where)}{_RESUME}")
 
 
 @contextlib.contextmanager

@@ -122,6 +122,9 @@ def test_resume_after_a_complete_run_skips_every_stage(tmp_path, demo_args):
     again = run_cli("predict", str(EXAMPLE), "-o", str(out), "-k", "--resume", *demo_args)
     assert again.returncode == 0, again.stderr
     assert again.stderr.count("skipped (checkpoint)") >= 9
+    for metric in ("Sequences processed: 8", "Frames scored: 14", "Viral sequences: "):
+        assert metric in again.stderr, "key metrics come from the checkpoints"
+    assert "Viral sequences: -" not in again.stderr
     assert (out / "prediction_results.txt").read_bytes() == first
 
 
