@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import time
@@ -81,3 +82,26 @@ def test_another_hosts_lock_is_reported_and_break_lock_takes_it_over(
     assert "--break-lock: taking over the lock" in stderr and "node-17" in stderr
     assert (out / "sequence_summary.tsv").is_file()
     assert not (out / ".virnucpro.lock").exists(), "released at the end of the run"
+
+
+@pytest.mark.slow
+def test_ctrl_c_releases_the_lock_and_resume_finishes_the_run(tmp_path, model_cache_dir,
+                                                              uninterrupted):
+    out = tmp_path / "out"
+    run = subprocess.Popen(predict_command(out, model_cache_dir), stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 240
+    while not any(out.glob("*_nucleotide/output_*_DNABERT_S.pt")) and run.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.002)
+    run.send_signal(signal.SIGINT)
+    _, stderr = run.communicate(timeout=120)
+    assert run.returncode == 130, stderr
+    assert error_lines(stderr)[-1] == "error: interrupted"
+    assert not (out / ".virnucpro.lock").exists(), "released on Ctrl-C"
+
+    resumed = subprocess.run(predict_command(out, model_cache_dir, "--resume"), text=True,
+                             capture_output=True, stdin=subprocess.DEVNULL, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "taking over" not in resumed.stderr
+    assert output_files(out) == uninterrupted
