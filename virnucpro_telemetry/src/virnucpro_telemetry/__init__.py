@@ -32,7 +32,7 @@ from ._registry import StageRegistry
 from ._stage import add_metrics, skip_stage, stage
 from ._summary import format_summary, log_summary
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "PipelineTelemetry",
