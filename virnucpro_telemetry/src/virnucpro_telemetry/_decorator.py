@@ -160,21 +160,32 @@ _COPIED_AS_THEMSELVES = (FunctionType, BuiltinFunctionType, classmethod, staticm
 
 
 class _BoundStageWrapper(wrapt.BoundFunctionWrapper):
-    """A stage method bound by wrapt: copies and pickles like a bound method."""
+    """A stage method bound by wrapt: copies and pickles like a bound method.
+
+    As in the standard library, ``deepcopy`` binds the method to a copy of its instance, and
+    pickling stores ``getattr(instance or class, name)``. A classmethod or staticmethod has no
+    instance of its own to copy.
+    """
+
+    def _holder(self) -> object:
+        """The object the method is looked up on: its instance, else its class."""
+        instance = self._self_instance
+        if instance is None or self._self_binding in ("classmethod", "staticmethod"):
+            return self._self_owner
+        return instance
 
     def __copy__(self):
         return self
 
     def __deepcopy__(self, memo):
-        instance = self._self_instance
-        if instance is None or isinstance(instance, type):
-            return self  # bound to a class, or a staticmethod: nothing to copy
-        copied = copy.deepcopy(instance, memo)
+        holder = self._holder()
+        if isinstance(holder, type):
+            return self  # classes are their own copies
+        copied = copy.deepcopy(holder, memo)
         return self._self_parent.__get__(copied, type(copied))
 
     def __reduce_ex__(self, protocol):
-        holder = self._self_owner if self._self_instance is None else self._self_instance
-        return getattr, (holder, self.__name__)
+        return getattr, (self._holder(), self.__name__)
 
 
 class _StageWrapper(wrapt.FunctionWrapper):
