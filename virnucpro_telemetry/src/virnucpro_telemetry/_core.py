@@ -1,11 +1,9 @@
 """Opening and closing stage frames: the hot path shared by every way of timing a stage.
 
 Times are readings of the registry's clock (``StageRegistry(clock=...)``, by default
-``time.perf_counter_ns``). Each call appends one tuple to its registry's record list (an atomic
-list append, so threads need no lock): ``(name, start, sequence, end, nested_ns, parent,
-thread, outermost, info)`` where ``info`` is None for a plain successful call and otherwise a small
-dict (status, error, skip reason, metrics, GPU peak, active time of a generator). Only
-``_record`` builds that tuple and only ``StageRegistry._local_record`` reads it.
+``time.perf_counter_ns``). When a stage ends, its frame, now holding the end time and the
+outcome, is appended to its registry's record list (an atomic list append, so threads need no
+lock), and its time (and GPU peak) is passed on to the enclosing stage.
 """
 
 from __future__ import annotations
@@ -28,7 +26,7 @@ from ._errors import TelemetryError
 from ._frame import Frame
 from ._livelog import log_end, log_start, logger
 from ._metrics import add_into, check_metrics
-from ._records import FAILED, OK, SKIPPED
+from ._records import FAILED, SKIPPED
 
 _current_get = CURRENT.get
 _current_set = CURRENT.set
@@ -92,9 +90,10 @@ def open_stage(
 def fast_call(name: str, sync_cuda: object, nvtx: bool, wrapped):
     """Return a function that runs ``wrapped(*args, **kwargs)`` as one call of stage ``name``.
 
-    This is the decorator's hot path (see benchmarks/bench_telemetry.py): the common case (no
-    live log line, no CUDA, no NVTX) pushes a call frame and reads the clock inline; anything
-    else goes through ``call_in_full``.
+    This is the decorator's hot path (benchmarks/bench_telemetry.py): each extra Python call
+    costs about as much as a clock read, so the common case (no live log line, no CUDA, no
+    NVTX) pushes a call frame and reads the clock inline instead of going through
+    ``open_stage`` and ``close_stage``; anything else goes through ``call_in_full``.
     """
     gpu_possible = sync_cuda is not False
 
@@ -112,21 +111,19 @@ def fast_call(name: str, sync_cuda: object, nvtx: bool, wrapped):
             loud = _is_enabled_for(level)
         if loud or nvtx or (gpu_possible and "torch" in _modules):
             return call_in_full(name, sync_cuda, nvtx, wrapped, args, kwargs)
-        frame = Frame(current.registry, name, current, state.thread, 0, context_frame, call_top)
+        registry = current.registry
+        frame = Frame(registry, name, current, state.thread, 0, context_frame, call_top)
         state.call_top = frame
-        clock = frame.registry._clock
+        clock = registry._clock
         frame.start = clock()
         try:
             result = wrapped(*args, **kwargs)
         except BaseException as exc:
             end_stage(frame, error=exc)
             raise
-        end = clock()
+        frame.end = clock()
         state.call_top = call_top
-        if frame.metrics is None and frame.peak_gpu_bytes is None:
-            _record(frame, end, end - frame.start, None)
-        else:
-            _finish(frame, end, end - frame.start, OK, None, None)
+        _record(frame)
         return result
 
     return timed
@@ -149,9 +146,9 @@ def close_stage(frame: Frame) -> None:
     cuda = frame.cuda
     if cuda is not None:
         _cuda.leave(cuda, frame, failed=False)
-    end = frame.registry._clock()
+    frame.end = frame.registry._clock()
     _pop(frame)
-    _finish(frame, end, end - frame.start, OK, None, None)
+    _finish(frame)
 
 
 def end_stage(
@@ -173,16 +170,19 @@ def end_stage(
     cuda = frame.cuda
     if cuda is not None:
         _cuda.leave(cuda, frame, failed=error is not None)
-    end = frame.registry._clock()
+    frame.end = frame.registry._clock()
     if _is_top_of_its_stack(frame):
         _pop(frame)
-    duration = end - frame.start if resumed is None else active_ns + end - resumed
+    if resumed is not None:
+        frame.active_ns = active_ns + frame.end - resumed
     if error is not None:
-        _finish(frame, end, duration, FAILED, error, None)
+        frame.status = FAILED
+        frame.error_type = type(error).__name__
+        frame.error = str(error)
     elif reason is not None:
-        _finish(frame, end, duration, SKIPPED, None, reason)
-    else:
-        _finish(frame, end, duration, OK, None, None)
+        frame.status = SKIPPED
+        frame.reason = reason
+    _finish(frame)
 
 
 def resume_stage(frame: Frame) -> int:
@@ -250,40 +250,20 @@ def _pop(frame: Frame) -> None:
         sync_main_context(state.thread)
 
 
-def _finish(
-    frame: Frame,
-    end: int,
-    duration: int,
-    status: str,
-    error: BaseException | None,
-    reason: str | None,
-) -> None:
-    """Record a stage with its outcome and write its live end line."""
-    info: dict = {}
-    if status != OK:
-        info["status"] = status
-    if error is not None:
-        info["error_type"] = type(error).__name__
-        info["error"] = str(error)
-    if reason is not None:
-        info["reason"] = reason
-    if frame.metrics:
-        info["metrics"] = frame.metrics
-    if frame.peak_gpu_bytes is not None:
-        info["peak"] = frame.peak_gpu_bytes
-    if duration != end - frame.start:
-        info["active_ns"] = duration
-    _record(frame, end, duration, info or None)
+def _finish(frame: Frame) -> None:
+    """Record an ended stage and write its live end line."""
+    _record(frame)
     if frame.log_level:
-        log_end(frame, duration / 1e9, status, info.get("error_type") or reason)
+        log_end(frame, frame.duration_ns() / 1e9)
 
 
-def _record(frame: Frame, end: int, duration: int, info: dict | None) -> None:
-    """Append the call's record and pass its time (and GPU peak) to the enclosing stage."""
+def _record(frame: Frame) -> None:
+    """Append the ended frame to its registry, passing its time and GPU peak to its parent."""
     parent = frame.parent
     if frame.nvtx:
         _cuda.nvtx_pop()
     if parent is not None:
+        duration = frame.duration_ns()
         if parent.thread == frame.thread:
             parent.child_ns += duration
         else:
@@ -291,16 +271,4 @@ def _record(frame: Frame, end: int, duration: int, info: dict | None) -> None:
                 parent.foreign_child_ns += duration
         if frame.peak_gpu_bytes is not None:
             _cuda.fold_peak(parent, frame.peak_gpu_bytes)
-    frame.registry._records.append(
-        (
-            frame.name,
-            frame.start,
-            frame.sequence,
-            end,
-            frame.child_ns + frame.foreign_child_ns,
-            None if parent is None else parent.name,
-            frame.thread,
-            frame.outermost,
-            info,
-        )
-    )
+    frame.registry._records.append(frame)

@@ -1,4 +1,7 @@
-"""Frame: one running stage activation, or the root of a registry.
+"""Frame: one stage activation (running, then recorded), or the root of a registry.
+
+When a stage ends, its frame is appended to its registry's record list as it is (an atomic
+list append, so threads need no lock); ``StageRegistry`` reads ended frames into StageRecords.
 
 Frames live in one of two places. A *call frame* (a decorated plain function, which cannot
 suspend) sits on its thread's call stack: cheap to push and pop. A *context frame* (a
@@ -11,13 +14,15 @@ from __future__ import annotations
 
 from itertools import count
 
+from ._records import OK
+
 # Numbers stages in the order they start, process-wide: the tie-break when a coarse or fake
 # clock gives two stages the same start time. (count's __next__ is atomic in CPython.)
 _next_sequence = count().__next__
 
 
 class Frame:
-    """One stage activation: where it records, where it nests, what it has added up so far.
+    """One stage activation: where it records, where it nests, what it added up, how it ended.
 
     One is created per stage call, so it is a slotted class and ``__init__`` is the one place
     a frame is built. A frame made without ``under`` is the root frame of ``registry``: its
@@ -44,10 +49,16 @@ class Frame:
         "previous",
         "start",
         "sequence",
+        "end",
+        "active_ns",
         "child_ns",
         "foreign_child_ns",
         "metrics",
         "peak_gpu_bytes",
+        "status",
+        "error_type",
+        "error",
+        "reason",
         "token",
         "cuda",
         "nvtx",
@@ -81,13 +92,23 @@ class Frame:
         self.previous = previous
         self.start = 0  # the registry's clock when the stage started
         self.sequence = _next_sequence()  # start order, for stages with equal start times
+        self.end: int | None = None  # the registry's clock when it ended; None while running
+        self.active_ns: int | None = None  # generators: the time inside the body, if not end-start
         self.child_ns = 0  # time in stages nested directly inside, from the same thread
         self.foreign_child_ns = 0  # the same from other threads (added under a lock)
         self.metrics: dict | None = None  # add_metrics() values
         self.peak_gpu_bytes: int | None = None  # peak allocated GPU memory, own and nested
+        self.status = OK  # "ok", "failed" or "skipped"
+        self.error_type: str | None = None  # a failed stage's exception type and message
+        self.error: str | None = None
+        self.reason: str | None = None  # why the stage was skipped
         self.token = None  # context frames: the ContextVar token that restores the previous
         self.cuda = None  # torch.cuda when this stage synchronises and tracks memory
         self.nvtx = False  # whether an NVTX range was pushed for this stage
+
+    def duration_ns(self) -> int:
+        """The ended stage's time: end minus start, or a generator's time inside its body."""
+        return self.end - self.start if self.active_ns is None else self.active_ns
 
     def __repr__(self) -> str:
         return f"<Frame {self.name!r} of {self.registry!r}>"

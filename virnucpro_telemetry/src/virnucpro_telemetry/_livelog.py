@@ -31,15 +31,18 @@ def log_start(frame: Frame) -> None:
         logger.log(frame.log_level, "%s--- %s ---", _indent(frame), name)
 
 
-def log_end(frame: Frame, seconds: float, status: str, detail: str | None) -> None:
+def log_end(frame: Frame, seconds: float) -> None:
     """``  name completed in 12.3s [sequences: 1,234]``, ``skipped (reason)`` or ``FAILED``."""
     indent = _indent(frame)
     name = frame.name
     level = frame.log_level
-    if status == FAILED:
-        logger.log(level, "%s%s FAILED after %s (%s)", indent, name, fmt_seconds(seconds), detail)
-    elif status == SKIPPED:
-        logger.log(level, "%s%s skipped (%s)", indent, name, detail)
+    if frame.status == FAILED:
+        logger.log(
+            level, "%s%s FAILED after %s (%s)", indent, name, fmt_seconds(seconds),
+            frame.error_type,
+        )
+    elif frame.status == SKIPPED:
+        logger.log(level, "%s%s skipped (%s)", indent, name, frame.reason)
     else:
         logger.log(
             level,

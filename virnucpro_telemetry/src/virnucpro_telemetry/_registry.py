@@ -7,16 +7,15 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from time import perf_counter_ns
 
 from ._errors import TelemetryError
 from ._frame import Frame
-from ._records import OK, StageRecord, StageStats, compute_stats
+from ._records import StageRecord, StageStats, compute_stats
 
 SNAPSHOT_FORMAT = "virnucpro_telemetry.snapshot/1"
-_NO_INFO: dict = {}
-_START_ORDER = itemgetter(1, 2)  # (start, sequence) of a raw record tuple (see _core)
+_START_ORDER = attrgetter("start", "sequence")  # of ended frames
 _RECORD_FIELDS = frozenset(StageRecord._fields)
 
 # Every registry alive in this process, so that a forked child can drop its parent's records.
@@ -63,8 +62,8 @@ class StageRegistry(Mapping):
         _LIVE.add(self)
 
     def _reset(self) -> None:
-        """Forget every record; the hot path appends to ``_records`` without a lock."""
-        self._records: list[tuple] = []
+        """Forget every record; the recording code appends ended frames to ``_records``."""
+        self._records: list[Frame] = []
         self._merged: list[StageRecord] = []
         self._merged_run_starts: list[float] = []
         self._numbers: dict[str, int] = {}
@@ -194,35 +193,34 @@ class StageRegistry(Mapping):
         # Local calls in start order, clock ties broken by the order they started; merged
         # records keep their own order among equal start times (the sort is stable).
         local = sorted(self._records[: key[1]], key=_START_ORDER)
-        records = [self._local_record(raw, pid) for raw in local]
+        records = [self._local_record(frame, pid) for frame in local]
         records.extend(self._merged[: key[2]])
         records.sort(key=attrgetter("start"))
         stats = compute_stats(records)
         self._cache = (key, records, stats)
         return records, stats
 
-    def _local_record(self, raw: tuple, pid: int) -> StageRecord:
-        """Turn a tuple appended by the recording code into a StageRecord."""
-        name, start, _sequence, end, child, parent, tid, outer, info = raw
-        info = info or _NO_INFO
-        duration = info.get("active_ns", end - start)
+    def _local_record(self, frame: Frame, pid: int) -> StageRecord:
+        """Read an ended frame of this process into a StageRecord."""
+        duration = frame.duration_ns()
+        nested = frame.child_ns + frame.foreign_child_ns
         return StageRecord(
-            name=name,
-            start=self._epoch_s(start),
-            end=self._epoch_s(end),
+            name=frame.name,
+            start=self._epoch_s(frame.start),
+            end=self._epoch_s(frame.end),
             duration_s=duration / 1e9,
-            self_s=max(0, duration - child) / 1e9,
-            status=info.get("status", OK),
-            error_type=info.get("error_type"),
-            error=info.get("error"),
-            reason=info.get("reason"),
-            parent=parent,
+            self_s=max(0, duration - nested) / 1e9,
+            status=frame.status,
+            error_type=frame.error_type,
+            error=frame.error,
+            reason=frame.reason,
+            parent=None if frame.parent is None else frame.parent.name,
             pid=pid,
-            thread=tid,
+            thread=frame.thread,
             origin=self.origin,
-            outermost=outer,
-            metrics=dict(info.get("metrics") or _NO_INFO),
-            peak_gpu_bytes=info.get("peak"),
+            outermost=frame.outermost,
+            metrics=dict(frame.metrics or {}),
+            peak_gpu_bytes=frame.peak_gpu_bytes,
         )
 
 
