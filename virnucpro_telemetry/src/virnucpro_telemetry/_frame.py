@@ -111,4 +111,4 @@ class Frame:
         return self.end - self.start if self.active_ns is None else self.active_ns
 
     def __repr__(self) -> str:
-        return f"<Frame {self.name!r} of {self.registry!r}>"
+        return f"<Frame {self.name!r} of origin {self.registry.origin!r}>"
