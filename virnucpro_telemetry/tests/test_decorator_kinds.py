@@ -5,7 +5,9 @@ test_transparency.py.
 """
 
 import asyncio
+import copy
 import inspect
+import pickle
 
 import pytest
 
@@ -48,6 +50,17 @@ class Widget:
     @staticmethod
     def static_outside(x):
         return x * 3
+
+
+class Switched:
+    """A method decorated with an ``enabled`` callable: wrapt binds it."""
+
+    def __init__(self, base):
+        self.base = base
+
+    @timed_stage("Switched Method", enabled=lambda: True)
+    def method(self, x):
+        return self.base + x
 
 
 def test_function(registry):
@@ -229,3 +242,14 @@ def test_stage_name_reads_the_decorators_name():
 def test_stage_name_of_an_undecorated_function_is_an_error():
     with pytest.raises(TelemetryError, match="not decorated"):
         stage_name(len)
+
+
+def test_enabled_callable_on_a_method_binds_copies_and_pickles(registry):
+    widget = Switched(10)
+    assert widget.method(1) == 11
+    copied = copy.deepcopy(widget.method)
+    assert copied.__self__ is not widget and copied.__self__.base == 10
+    assert copied(2) == 12
+    assert copy.copy(widget.method)(3) == 13
+    assert pickle.loads(pickle.dumps(widget.method))(4) == 14
+    assert registry["Switched Method"].calls == 4
