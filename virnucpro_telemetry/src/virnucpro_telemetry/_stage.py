@@ -6,6 +6,7 @@ from . import _config, _core
 from ._cuda import check_sync_mode
 from ._decorator import check_stage_name
 from ._errors import TelemetryError
+from ._frame import Frame
 
 
 class _Stage:
@@ -17,7 +18,7 @@ class _Stage:
         self.name = name
         self._sync_cuda = sync_cuda
         self._nvtx = nvtx
-        self._frame: list | None = None
+        self._frame: Frame | None = None
 
     def __enter__(self) -> _Stage:
         if self._frame is not None:
@@ -86,7 +87,7 @@ def add_metrics(**values: float) -> None:
         TelemetryError: a value is not a number, or no stage is running.
     """
     if _config.TELEMETRY_ON:
-        _core.add_metrics(**values)
+        _core.add_metrics(values)
 
 
 def skip_stage(name: str, reason: str) -> None:

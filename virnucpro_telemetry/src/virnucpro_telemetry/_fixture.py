@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 
 from ._records import FAILED, StageStats
 from ._registry import StageRegistry
 from ._summary import format_summary
 
 
-class StageTimings:
-    """A fresh registry, active for one test, with assertions that print the whole summary."""
+class StageTimings(Mapping):
+    """A fresh registry, active for one test, with assertions that print the whole summary.
+
+    It reads like its registry: a read-only mapping of stage name to StageStats. ``len()``
+    counts the stages, ``in`` tests a name, iteration gives the names in order of first start,
+    ``[name]`` and ``.get(name)`` give the stats, ``.values()`` / ``.items()`` the stats too::
+
+        def test_pipeline(stage_timings):
+            run_pipeline()
+            assert len(stage_timings) == 3 and "Sequence Chunking" in stage_timings
+            for name, stats in stage_timings.items():
+                assert stats.status == "ok", name
+    """
 
     def __init__(self, registry: StageRegistry) -> None:
         self.registry = registry
@@ -18,8 +29,25 @@ class StageTimings:
     def __getitem__(self, name: str) -> StageStats:
         return self.registry[name]
 
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.registry)
+
+    def __len__(self) -> int:
+        return len(self.registry)
+
     def __contains__(self, name: object) -> bool:
         return name in self.registry
+
+    def get(self, name: str, default: object = None) -> StageStats | object:
+        """The StageStats of stage ``name``, or ``default`` when it was not recorded."""
+        return self.registry.get(name, default)
+
+    # Equal only to itself, like its registry (Mapping would compare contents).
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        return f"StageTimings({self.registry!r})"
 
     def summary(self) -> str:
         """The summary table of what the test recorded so far."""

@@ -1,13 +1,14 @@
 """The pytest plugin, registered through the ``pytest11`` entry point.
 
-It adds the ``stage_timings`` fixture, the ``stage_budget(name, seconds=...)`` marker and the
-``--stage-report`` option.
+It adds the ``stage_timings`` fixture (and ``stage_clock``, its clock), the
+``stage_budget(name, seconds=...)`` marker and the ``--stage-report`` option.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from numbers import Real
+from time import perf_counter_ns
 
 import pytest
 
@@ -48,9 +49,31 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture
-def stage_timings(request: pytest.FixtureRequest) -> Iterator[StageTimings]:
-    """A fresh StageRegistry, active for the test, with assertions on what it recorded."""
-    registry = StageRegistry()
+def stage_clock() -> Callable[[], int]:
+    """The clock of the ``stage_timings`` registry: ``time.perf_counter_ns``.
+
+    Override this fixture (in a conftest.py) with a fake clock that returns nanoseconds as an
+    int to make stage durations, ``assert_under`` and ``stage_budget`` exact.
+    """
+    return perf_counter_ns
+
+
+@pytest.fixture
+def stage_timings(
+    request: pytest.FixtureRequest, stage_clock: Callable[[], int]
+) -> Iterator[StageTimings]:
+    """A fresh StageRegistry, active for the test, read like a dict of stage stats.
+
+    Stages the test runs record into it; a failed assertion prints the whole summary::
+
+        def test_pipeline(stage_timings):
+            run_pipeline()
+            stage_timings.assert_ran("Sequence Chunking")
+            for name in stage_timings:  # stage names, in order of first start
+                assert stage_timings[name].status == "ok", name
+            assert len(stage_timings) == 3 and stage_timings.get("Typo") is None
+    """
+    registry = StageRegistry(clock=stage_clock)
     request.node.stash[_REGISTRY] = registry
     with use_registry(registry):
         yield StageTimings(registry)

@@ -18,6 +18,11 @@ Three ways to time a stage, all recording into the active ``StageRegistry``::
 
     log_summary(baseline_seconds=12600)        # the summary block, at INFO
 
+Stages record into the active ``StageRegistry`` (``use_registry(reg)``, else a default one),
+which reads like a dict of per-stage StageStats in order of first start and keeps every call in
+``reg.records``; ``StageRegistry(clock=...)`` takes a fake clock in tests. In pytest, the
+``stage_timings`` fixture gives each test a fresh one.
+
 ``VIRNUCPRO_TELEMETRY=0`` turns everything off (``timed_stage`` returns the function itself);
 ``VIRNUCPRO_NVTX=1`` wraps every stage in an NVTX range. Logger: ``virnucpro.telemetry``.
 The package never imports torch; it uses CUDA only when the program already initialised it.
@@ -32,7 +37,7 @@ from ._registry import StageRegistry
 from ._stage import add_metrics, skip_stage, stage
 from ._summary import format_summary, log_summary
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "PipelineTelemetry",

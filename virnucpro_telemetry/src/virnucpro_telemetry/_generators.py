@@ -9,10 +9,9 @@ called inside the generator body nest under it. It counts as one call.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator
-from time import perf_counter_ns
 
 from ._core import end_stage, open_stage, resume_stage, suspend_stage
-from ._frame import START
+from ._frame import Frame
 
 
 def timed_generator(name: str, sync_cuda: object, nvtx: bool, gen: Generator) -> Generator:
@@ -24,16 +23,16 @@ def timed_generator(name: str, sync_cuda: object, nvtx: bool, gen: Generator) ->
     while True:
         if frame is None:
             frame = open_stage(name, sync_cuda, nvtx)
-            resumed = frame[START]  # the first resumption starts the stage
+            resumed = frame.start  # the first resumption starts the stage
         else:
             resumed = resume_stage(frame)
         try:
             item = gen.send(value) if error is None else gen.throw(error)
         except StopIteration as stop:
-            end_stage(frame, active_ns=active + perf_counter_ns() - resumed)
+            end_stage(frame, resumed=resumed, active_ns=active)
             return stop.value
         except BaseException as exc:
-            end_stage(frame, error=exc, active_ns=active + perf_counter_ns() - resumed)
+            end_stage(frame, error=exc, resumed=resumed, active_ns=active)
             raise
         active += suspend_stage(frame) - resumed
         try:
@@ -45,15 +44,15 @@ def timed_generator(name: str, sync_cuda: object, nvtx: bool, gen: Generator) ->
             value, error = None, exc
 
 
-def _close(frame: list, active: int, close) -> None:
+def _close(frame: Frame, active: int, close) -> None:
     """Close the inner generator, timed, and record the stage as ended early."""
     resumed = resume_stage(frame)
     try:
         close()
     except BaseException as exc:
-        end_stage(frame, error=exc, active_ns=active + perf_counter_ns() - resumed)
+        end_stage(frame, error=exc, resumed=resumed, active_ns=active)
         raise
-    end_stage(frame, active_ns=active + perf_counter_ns() - resumed)
+    end_stage(frame, resumed=resumed, active_ns=active)
 
 
 async def timed_async_generator(
@@ -67,28 +66,33 @@ async def timed_async_generator(
     while True:
         if frame is None:
             frame = open_stage(name, sync_cuda, nvtx)
-            resumed = frame[START]
+            resumed = frame.start
         else:
             resumed = resume_stage(frame)
         try:
             item = await (agen.asend(value) if error is None else agen.athrow(error))
         except StopAsyncIteration:
-            end_stage(frame, active_ns=active + perf_counter_ns() - resumed)
+            end_stage(frame, resumed=resumed, active_ns=active)
             return
         except BaseException as exc:
-            end_stage(frame, error=exc, active_ns=active + perf_counter_ns() - resumed)
+            end_stage(frame, error=exc, resumed=resumed, active_ns=active)
             raise
         active += suspend_stage(frame) - resumed
         try:
             value, error = (yield item), None
         except GeneratorExit:
-            resumed = resume_stage(frame)
-            try:
-                await agen.aclose()
-            except BaseException as exc:
-                end_stage(frame, error=exc, active_ns=active + perf_counter_ns() - resumed)
-                raise
-            end_stage(frame, active_ns=active + perf_counter_ns() - resumed)
+            await _aclose(frame, active, agen.aclose)
             raise
         except BaseException as exc:
             value, error = None, exc
+
+
+async def _aclose(frame: Frame, active: int, aclose) -> None:
+    """Close the inner async generator, timed, and record the stage as ended early."""
+    resumed = resume_stage(frame)
+    try:
+        await aclose()
+    except BaseException as exc:
+        end_stage(frame, error=exc, resumed=resumed, active_ns=active)
+        raise
+    end_stage(frame, resumed=resumed, active_ns=active)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import NamedTuple
 
+from ._metrics import sum_metrics
+
 OK = "ok"
 FAILED = "failed"
 SKIPPED = "skipped"
@@ -97,12 +99,3 @@ def _stats_of(name: str, records: list[StageRecord]) -> StageStats:
         reason=skips[-1].reason if skips else None,
         parent=next((r.parent for r in records if r.parent != name), None),
     )
-
-
-def sum_metrics(dicts) -> dict:
-    """Add up metric dicts key by key, keeping the order in which keys first appear."""
-    total: dict = {}
-    for metrics in dicts:
-        for key, value in metrics.items():
-            total[key] = total.get(key, 0) + value
-    return total

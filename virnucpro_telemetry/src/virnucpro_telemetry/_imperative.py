@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from numbers import Real
 
 from . import _config, _core
 from ._context import CURRENT, current_registry
 from ._decorator import check_stage_name
 from ._errors import TelemetryError
-from ._frame import METRICS, NAME
+from ._frame import Frame
+from ._metrics import check_metrics
 from ._registry import StageRegistry
 from ._summary import log_summary
 
@@ -28,7 +28,7 @@ class PipelineTelemetry:
     def __init__(self, registry: StageRegistry | None = None) -> None:
         self.registry = registry if registry is not None else current_registry()
         self.registry.mark_run_start()
-        self._running: dict[str, list] = {}
+        self._running: dict[str, Frame] = {}
 
     def start_stage(self, name: str) -> None:
         """Start stage ``name``; it nests under any stage running in this thread or task.
@@ -60,15 +60,21 @@ class PipelineTelemetry:
                 f"end_stage({name!r}) without start_stage({name!r}): call start_stage first"
             )
         inner = CURRENT.get()
-        if inner is not frame and inner is not None and inner[NAME] is not None:
+        if inner is not frame and inner is not None and inner.name is not None:
             raise TelemetryError(
-                f"end_stage({name!r}) while stage {inner[NAME]!r} is still running inside it: "
-                f"end {inner[NAME]!r} first"
+                f"end_stage({name!r}) while stage {inner.name!r} is still running inside it: "
+                f"end {inner.name!r} first"
             )
         values = dict(extra or {})
         skipped = bool(values.pop("skipped", False))
         reason = str(values.pop("reason", "skipped")) if skipped else None
-        frame[METRICS] = _merged_metrics(frame[METRICS], values)
+        check_metrics(
+            values,
+            "end_stage()",
+            f"end_stage({name!r}, {{'sequences': 12}}) (or {{'skipped': True, 'reason': ...}} "
+            "for a skip)",
+        )
+        _core.fold_metrics(frame, values)
         del self._running[name]
         _core.end_stage(frame, reason=reason)
 
@@ -79,18 +85,3 @@ class PipelineTelemetry:
         """
         return log_summary(self.registry, baseline_seconds=v1_baseline_seconds, **options)
 
-
-def _merged_metrics(metrics: dict | None, values: dict) -> dict | None:
-    """Add the numeric ``values`` of an ``end_stage`` extra dict to a frame's metrics."""
-    for key, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, Real):
-            raise TelemetryError(
-                f"end_stage() extra values are metrics and must be numbers: {key}={value!r}; "
-                "pass counts or sizes, or {'skipped': True, 'reason': ...} for a skip"
-            )
-    if not values:
-        return metrics
-    merged = dict(metrics or {})
-    for key, value in values.items():
-        merged[key] = merged.get(key, 0) + value
-    return merged

@@ -5,39 +5,44 @@ from __future__ import annotations
 import logging
 
 from ._format import fmt_metrics, fmt_seconds
-from ._frame import METRICS, NAME, PARENT, REG
+from ._frame import Frame
 from ._records import FAILED, SKIPPED
 
 logger = logging.getLogger("virnucpro.telemetry")
 
 
-def _indent(frame: list) -> str:
+def _indent(frame: Frame) -> str:
     """Two spaces per level: top-level end lines get two, nested lines more."""
     depth = 0
-    parent = frame[PARENT]
+    parent = frame.parent
     while parent is not None:
         depth += 1
-        parent = parent[PARENT]
+        parent = parent.parent
     return "  " * (depth + 1)
 
 
-def log_start(frame: list, level: int) -> None:
+def log_start(frame: Frame) -> None:
     """``=== Stage N: name ===`` for a top-level stage, ``--- name ---`` for a nested one."""
-    name = frame[NAME]
-    if frame[PARENT] is None:
-        logger.log(level, "=== Stage %d: %s ===", frame[REG]._number(name), name)
+    name = frame.name
+    if frame.parent is None:
+        number = frame.registry._number(name)
+        logger.log(frame.log_level, "=== Stage %d: %s ===", number, name)
     else:
-        logger.log(level, "%s--- %s ---", _indent(frame), name)
+        logger.log(frame.log_level, "%s--- %s ---", _indent(frame), name)
 
 
-def log_end(frame: list, level: int, seconds: float, status: str, detail: str | None) -> None:
+def log_end(frame: Frame, seconds: float) -> None:
     """``  name completed in 12.3s [sequences: 1,234]``, ``skipped (reason)`` or ``FAILED``."""
     indent = _indent(frame)
-    name = frame[NAME]
-    if status == FAILED:
-        logger.log(level, "%s%s FAILED after %s (%s)", indent, name, fmt_seconds(seconds), detail)
-    elif status == SKIPPED:
-        logger.log(level, "%s%s skipped (%s)", indent, name, detail)
+    name = frame.name
+    level = frame.log_level
+    if frame.status == FAILED:
+        logger.log(
+            level, "%s%s FAILED after %s (%s)", indent, name, fmt_seconds(seconds),
+            frame.error_type,
+        )
+    elif frame.status == SKIPPED:
+        logger.log(level, "%s%s skipped (%s)", indent, name, frame.reason)
     else:
         logger.log(
             level,
@@ -45,5 +50,5 @@ def log_end(frame: list, level: int, seconds: float, status: str, detail: str | 
             indent,
             name,
             fmt_seconds(seconds),
-            fmt_metrics(frame[METRICS]),
+            fmt_metrics(frame.metrics),
         )

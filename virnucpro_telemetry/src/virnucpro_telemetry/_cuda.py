@@ -10,7 +10,7 @@ import sys
 from contextlib import suppress
 
 from ._errors import TelemetryError
-from ._frame import PARENT, PEAK
+from ._frame import Frame
 
 
 def check_sync_mode(sync_cuda: object) -> None:
@@ -37,20 +37,20 @@ def cuda_for(sync_cuda: object):
     return cuda if cuda.is_available() else None
 
 
-def enter(cuda, frame: list) -> None:
+def enter(cuda, frame: Frame) -> None:
     """Synchronise and start this stage's peak-memory window, keeping the parent's peak so far.
 
     The device keeps one peak counter; resetting it here would lose what the enclosing stage
     allocated before, so that peak is first folded into the parent frame.
     """
     cuda.synchronize()
-    parent = frame[PARENT]
+    parent = frame.parent
     if parent is not None:
         fold_peak(parent, cuda.max_memory_allocated())
     cuda.reset_peak_memory_stats()
 
 
-def leave(cuda, frame: list, failed: bool) -> None:
+def leave(cuda, frame: Frame, failed: bool) -> None:
     """Synchronise (unless the stage failed) and record the stage's peak allocated memory."""
     if failed:
         # A failed stage may have left the device in an error state; reading the peak is still
@@ -62,11 +62,11 @@ def leave(cuda, frame: list, failed: bool) -> None:
     fold_peak(frame, cuda.max_memory_allocated())
 
 
-def fold_peak(frame: list, peak: int) -> None:
+def fold_peak(frame: Frame, peak: int) -> None:
     """Raise a frame's recorded peak to ``peak`` if that is higher."""
-    current = frame[PEAK]
+    current = frame.peak_gpu_bytes
     if current is None or peak > current:
-        frame[PEAK] = peak
+        frame.peak_gpu_bytes = peak
 
 
 # (torch module, whether its build can open NVTX ranges), checked once per torch module.

@@ -5,9 +5,11 @@ imported.
 """
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 
 def run_python(code, **env):
@@ -119,3 +121,18 @@ def test_the_package_never_imports_torch():
         """
     )
     assert out == "False"
+
+
+def test_off_switch_keeps_every_transparency_property():
+    transparency = Path(__file__).with_name("test_transparency.py")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(transparency)],
+        env={**os.environ, "VIRNUCPRO_TELEMETRY": "0"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    summary = result.stdout.strip().splitlines()[-1]
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.fullmatch(r"\d+ passed in .*", summary), summary

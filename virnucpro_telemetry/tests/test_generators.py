@@ -1,28 +1,27 @@
 """Generator stages: the time inside the body, summed over resumptions, as one call."""
 
-import time
-
 import pytest
 
 from virnucpro_telemetry import timed_stage
 
 
 @timed_stage("Producer")
-def produce(n, work=0.01):
+def produce(clock, n, work=0.01):
     for i in range(n):
-        time.sleep(work)
+        clock.advance(work)
         yield i
     return "done"
 
 
-def test_consumer_time_is_not_counted(registry):
-    for _ in produce(3):
-        time.sleep(0.03)
+def test_consumer_time_is_not_counted(registry, clock):
+    for _ in produce(clock, 3):
+        clock.advance(0.03)
     stats = registry["Producer"]
     assert stats.calls == 1
-    assert 0.025 <= stats.total_s < 0.08  # 3 x 10 ms inside, 3 x 30 ms outside
+    assert stats.total_s == pytest.approx(0.03)  # 3 x 10 ms inside, 3 x 30 ms outside
     [record] = registry.records
-    assert record.end - record.start >= 0.09  # first next() to exhaustion
+    # First next() to exhaustion (epoch floats resolve about 0.2 us).
+    assert record.end - record.start == pytest.approx(0.12, abs=1e-6)
 
 
 def test_return_value_and_send_pass_through(registry):
@@ -42,12 +41,14 @@ def test_return_value_and_send_pass_through(registry):
     assert registry["Echo"].status == "ok"
 
 
-def test_closing_early_is_not_a_failure(registry):
-    gen = produce(10, work=0)
+def test_closing_early_is_not_a_failure(registry, clock):
+    gen = produce(clock, 10)
     assert next(gen) == 0
+    clock.advance(1.0)
     gen.close()
     assert registry["Producer"].status == "ok"
     assert registry["Producer"].calls == 1
+    assert registry["Producer"].total_s == pytest.approx(0.01)
 
 
 def test_exception_in_the_body_is_a_failure(registry):
@@ -76,9 +77,10 @@ def test_thrown_exception_reaches_the_body(registry):
     assert registry["Catcher"].status == "ok"
 
 
-def test_stages_inside_the_body_nest_under_the_generator(registry):
+def test_stages_inside_the_body_nest_under_the_generator(registry, clock):
     @timed_stage("Parse Record")
     def parse(i):
+        clock.advance(0.001)
         return i
 
     @timed_stage("Reader")
@@ -94,9 +96,11 @@ def test_stages_inside_the_body_nest_under_the_generator(registry):
     assert registry["Parse Record"].parent == "Reader"
     assert registry["Reader"].parent == "Consumer"
     assert registry["Parse Record"].calls == 3
+    assert registry["Reader"].total_s == pytest.approx(0.003)
+    assert registry["Reader"].self_s == pytest.approx(0.0)
 
 
-def test_unstarted_generator_records_nothing(registry):
-    gen = produce(3)
+def test_unstarted_generator_records_nothing(registry, clock):
+    gen = produce(clock, 3)
     gen.close()
     assert "Producer" not in registry

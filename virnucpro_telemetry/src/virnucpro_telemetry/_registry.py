@@ -6,16 +6,16 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from operator import attrgetter
 from time import perf_counter_ns
 
 from ._errors import TelemetryError
-from ._frame import root_frame
-from ._records import OK, StageRecord, StageStats, compute_stats
+from ._frame import Frame
+from ._records import StageRecord, StageStats, compute_stats
 
 SNAPSHOT_FORMAT = "virnucpro_telemetry.snapshot/1"
-_NO_INFO: dict = {}
+_START_ORDER = attrgetter("start", "sequence")  # of ended frames
 _RECORD_FIELDS = frozenset(StageRecord._fields)
 
 # Every registry alive in this process, so that a forked child can drop its parent's records.
@@ -23,26 +23,47 @@ _LIVE: weakref.WeakSet[StageRegistry] = weakref.WeakSet()
 
 
 class StageRegistry(Mapping):
-    """The stage calls of one run; ``reg[name]`` gives a stage's StageStats.
+    """The stage calls of one run: a read-only mapping of stage name to StageStats.
 
-    Stage names iterate in order of first start. Records are kept for every call; stats are
-    computed when read and cached until the next call is recorded. Use ``merge()`` to fold in
-    what another process or rank recorded, under its own ``origin``.
+    It behaves like a dict of stats keyed by stage name: ``len(reg)`` counts stages,
+    ``"Load" in reg`` tests a name, ``for name in reg`` gives the names in order of first start,
+    ``reg["Load"]`` and ``reg.get("Load")`` give that stage's StageStats, and ``values()`` /
+    ``items()`` give the stats. ``reg.records`` holds every call. Stats are computed when read
+    and cached until the next call is recorded. Use ``merge()`` to fold in what another process
+    or rank recorded, under its own ``origin``.
+
+    Args:
+        origin: the label of this process or rank in merged registries.
+        clock: a function returning nanoseconds as an int, read at the start and end of every
+            stage (default ``time.perf_counter_ns``). Give a fake one to make durations exact
+            in tests. Records still carry epoch seconds: the wall time when the registry was
+            created plus how far the clock has moved since.
+
+    Raises:
+        TelemetryError: ``clock`` is not callable.
     """
 
-    def __init__(self, origin: str = "main") -> None:
+    def __init__(
+        self, origin: str = "main", *, clock: Callable[[], int] = perf_counter_ns
+    ) -> None:
+        if not callable(clock):
+            raise TelemetryError(
+                f"StageRegistry(clock=...) takes a function that returns nanoseconds as an "
+                f"int, such as time.perf_counter_ns; got {clock!r}"
+            )
         self.origin = origin
-        self._root = root_frame(self)
+        self._clock = clock
+        self._root = Frame(self)
         self._lock = threading.Lock()
         self._anchor_epoch_ns = time.time_ns()
-        self._anchor_perf_ns = perf_counter_ns()
+        self._anchor_clock_ns = clock()
         self._generation = 0
         self._reset()
         _LIVE.add(self)
 
     def _reset(self) -> None:
-        """Forget every record; the hot path appends to ``_records`` without a lock."""
-        self._records: list[tuple] = []
+        """Forget every record; the recording code appends ended frames to ``_records``."""
+        self._records: list[Frame] = []
         self._merged: list[StageRecord] = []
         self._merged_run_starts: list[float] = []
         self._numbers: dict[str, int] = {}
@@ -55,8 +76,7 @@ class StageRegistry(Mapping):
     def __getitem__(self, name: str) -> StageStats:
         stats = self._view()[1]
         if name not in stats:
-            known = ", ".join(repr(n) for n in stats) or "none yet"
-            raise KeyError(f"no stage named {name!r} was recorded (recorded stages: {known})")
+            raise KeyError(_unknown_stage_message(name, stats))
         return stats[name]
 
     def __iter__(self) -> Iterator[str]:
@@ -64,6 +84,13 @@ class StageRegistry(Mapping):
 
     def __len__(self) -> int:
         return len(self._view()[1])
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._view()[1]
+
+    def get(self, name: str, default: object = None) -> StageStats | object:
+        """The StageStats of stage ``name``, or ``default`` when it was not recorded."""
+        return self._view()[1].get(name, default)
 
     def __setitem__(self, name: str, value: object) -> None:
         raise TelemetryError(
@@ -82,6 +109,11 @@ class StageRegistry(Mapping):
         )
 
     @property
+    def clock(self) -> Callable[[], int]:
+        """The clock this registry's stages read (set when the registry is created)."""
+        return self._clock
+
+    @property
     def records(self) -> list[StageRecord]:
         """Every recorded call, local and merged, in order of start."""
         return list(self._view()[0])
@@ -96,7 +128,7 @@ class StageRegistry(Mapping):
 
     def mark_run_start(self) -> None:
         """Start the run's wall clock now, so time before the first stage is shown too."""
-        self._run_start_ns = perf_counter_ns()
+        self._run_start_ns = self._clock()
 
     def clear(self) -> None:
         """Forget every record, merged snapshot and run start."""
@@ -147,9 +179,9 @@ class StageRegistry(Mapping):
                 number = self._numbers.setdefault(name, len(self._numbers) + 1)
         return number
 
-    def _epoch_s(self, perf_ns: int) -> float:
-        """Convert a perf_counter_ns() reading of this process into epoch seconds."""
-        return (self._anchor_epoch_ns + perf_ns - self._anchor_perf_ns) / 1e9
+    def _epoch_s(self, clock_ns: int) -> float:
+        """Convert a reading of this registry's clock into epoch seconds."""
+        return (self._anchor_epoch_ns + clock_ns - self._anchor_clock_ns) / 1e9
 
     def _view(self) -> tuple[list[StageRecord], dict[str, StageStats]]:
         """Records and stats, recomputed only when something was recorded since last time."""
@@ -158,36 +190,44 @@ class StageRegistry(Mapping):
         if cache is not None and cache[0] == key:
             return cache[1], cache[2]
         pid = os.getpid()
-        records = [self._local_record(raw, pid) for raw in self._records[: key[1]]]
+        # Local calls in start order, clock ties broken by the order they started; merged
+        # records keep their own order among equal start times (the sort is stable).
+        local = sorted(self._records[: key[1]], key=_START_ORDER)
+        records = [self._local_record(frame, pid) for frame in local]
         records.extend(self._merged[: key[2]])
         records.sort(key=attrgetter("start"))
         stats = compute_stats(records)
         self._cache = (key, records, stats)
         return records, stats
 
-    def _local_record(self, raw: tuple, pid: int) -> StageRecord:
-        """Turn a tuple appended by the recording code into a StageRecord."""
-        name, start, end, child, parent, tid, outer, info = raw
-        info = info or _NO_INFO
-        duration = info.get("active_ns", end - start)
+    def _local_record(self, frame: Frame, pid: int) -> StageRecord:
+        """Read an ended frame of this process into a StageRecord."""
+        duration = frame.duration_ns()
+        nested = frame.child_ns + frame.foreign_child_ns
         return StageRecord(
-            name=name,
-            start=self._epoch_s(start),
-            end=self._epoch_s(end),
+            name=frame.name,
+            start=self._epoch_s(frame.start),
+            end=self._epoch_s(frame.end),
             duration_s=duration / 1e9,
-            self_s=max(0, duration - child) / 1e9,
-            status=info.get("status", OK),
-            error_type=info.get("error_type"),
-            error=info.get("error"),
-            reason=info.get("reason"),
-            parent=parent,
+            self_s=max(0, duration - nested) / 1e9,
+            status=frame.status,
+            error_type=frame.error_type,
+            error=frame.error,
+            reason=frame.reason,
+            parent=None if frame.parent is None else frame.parent.name,
             pid=pid,
-            thread=tid,
+            thread=frame.thread,
             origin=self.origin,
-            outermost=outer,
-            metrics=dict(info.get("metrics") or _NO_INFO),
-            peak_gpu_bytes=info.get("peak"),
+            outermost=frame.outermost,
+            metrics=dict(frame.metrics or {}),
+            peak_gpu_bytes=frame.peak_gpu_bytes,
         )
+
+
+def _unknown_stage_message(name: object, stats: Mapping[str, object]) -> str:
+    """The KeyError message for a stage that was not recorded: it lists the ones that were."""
+    known = ", ".join(repr(n) for n in stats) or "none yet"
+    return f"no stage named {name!r} was recorded (recorded stages: {known})"
 
 
 def _snapshot_records(snapshot: object) -> list[dict]:

@@ -1,7 +1,6 @@
 """An exception inside a stage is recorded and re-raised unchanged."""
 
 import asyncio
-import time
 
 import pytest
 
@@ -13,8 +12,8 @@ class BoomError(Exception):
 
 
 @timed_stage("Fragile")
-def fragile(delay):
-    time.sleep(delay)
+def fragile(clock, seconds):
+    clock.advance(seconds)
     raise BoomError("frame 3 has no stop codon")
 
 
@@ -31,15 +30,15 @@ def test_exception_is_reraised_unchanged(registry):
     assert caught.value.__traceback__ is not None
 
 
-def test_failure_is_recorded_with_type_message_and_duration(registry):
+def test_failure_is_recorded_with_type_message_and_duration(registry, clock):
     with pytest.raises(BoomError):
-        fragile(0.02)
+        fragile(clock, 0.02)
     stats = registry["Fragile"]
     assert stats.status == "failed"
     assert stats.error_type == "BoomError"
     assert stats.error == "frame 3 has no stop codon"
     assert stats.calls == 1
-    assert stats.total_s >= 0.015
+    assert stats.total_s == pytest.approx(0.02)
     [record] = registry.records
     assert (record.status, record.error_type) == ("failed", "BoomError")
 
@@ -58,10 +57,10 @@ def test_one_failed_call_marks_the_stage_failed(registry):
     assert registry["Sometimes"].status == "failed"
 
 
-def test_failure_in_nested_stage_marks_both(registry):
+def test_failure_in_nested_stage_marks_both(registry, clock):
     @timed_stage("Outer")
     def outer():
-        fragile(0)
+        fragile(clock, 0)
 
     with pytest.raises(BoomError):
         outer()
@@ -78,21 +77,22 @@ def test_context_manager_records_failure_and_propagates(registry):
     assert registry["Block"].error_type == "KeyError"
 
 
-def test_async_failure_is_recorded(registry):
+def test_async_failure_is_recorded(registry, clock):
     @timed_stage("Async Fragile")
     async def broken():
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0)
+        clock.advance(0.01)
         raise BoomError("late")
 
     with pytest.raises(BoomError, match="late"):
         asyncio.run(broken())
     assert registry["Async Fragile"].status == "failed"
-    assert registry["Async Fragile"].total_s >= 0.005
+    assert registry["Async Fragile"].total_s == pytest.approx(0.01)
 
 
-def test_stack_is_clean_after_a_failure(registry):
+def test_stack_is_clean_after_a_failure(registry, clock):
     with pytest.raises(BoomError):
-        fragile(0)
+        fragile(clock, 0)
 
     @timed_stage("After")
     def after():

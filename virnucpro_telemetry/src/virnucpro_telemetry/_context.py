@@ -15,56 +15,73 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from ._errors import TelemetryError
-from ._frame import BASE, REG
+from ._frame import Frame
 from ._registry import StageRegistry
 
-CURRENT: ContextVar[list | None] = ContextVar("virnucpro_telemetry_frame", default=None)
+CURRENT: ContextVar[Frame | None] = ContextVar("virnucpro_telemetry_frame", default=None)
 
-# Per thread: [thread ident, newest call frame]; see thread_state().
+
+class ThreadState:
+    """What the recording code keeps per thread: its ident and its newest call frame."""
+
+    __slots__ = ("thread", "call_top")
+
+    def __init__(self, thread: int) -> None:
+        self.thread = thread
+        self.call_top: Frame | None = None
+
+
+# Holds each thread's ThreadState as ``.state``; see thread_state().
 THREAD_LOCAL = threading.local()
 
 DEFAULT_REGISTRY = StageRegistry()
 
-# The main thread's current context frame and its thread state, kept up to date by code in
+# The main thread's current context frame and its ThreadState, kept up to date by code in
 # that thread: together they tell worker threads which stage the main thread is running.
-MAIN_CONTEXT: list = [None]
-MAIN_STATE: list = [None]
+# One-item lists: boxes that the recording code updates in place.
+MAIN_CONTEXT: list[Frame | None] = [None]
+MAIN_STATE: list[ThreadState | None] = [None]
 MAIN_IDENT = threading.main_thread().ident
 
 # Root frames made active by use_registry(), in any thread, innermost last.
-_ACTIVE_ROOTS: list[list] = []
+_ACTIVE_ROOTS: list[Frame] = []
 _ROOTS_LOCK = threading.Lock()
 
 
-def innermost(context_frame: list | None, call_frame: list | None) -> list | None:
-    """The newer of a thread's context frame and its newest call frame."""
-    if call_frame is not None and call_frame[BASE] is context_frame:
+def innermost(context_frame: Frame | None, call_frame: Frame | None) -> Frame | None:
+    """The newer of a thread's context frame and its newest call frame (the one place of the rule).
+
+    A call frame is the newer one only while the context frame it was pushed under is still
+    current; otherwise it belongs to code that a coroutine or generator suspended.
+    """
+    if call_frame is not None and call_frame.base is context_frame:
         return call_frame
     return context_frame
 
 
-def thread_state() -> list:
-    """``[thread ident, newest call frame]`` of the calling thread, created on first use."""
+def thread_state() -> ThreadState:
+    """The ThreadState of the calling thread, created on first use."""
     try:
         return THREAD_LOCAL.state
     except AttributeError:
         tid = threading.get_ident()
-        state = THREAD_LOCAL.state = [tid, None]
+        state = THREAD_LOCAL.state = ThreadState(tid)
         if tid == MAIN_IDENT:
             MAIN_STATE[0] = state
         return state
 
 
-def own_frame() -> list | None:
+def own_frame() -> Frame | None:
     """The innermost frame of the calling thread and task, or None when there is none."""
-    return innermost(CURRENT.get(), thread_state()[1])
+    return innermost(CURRENT.get(), thread_state().call_top)
 
 
-def fallback_frame(tid: int) -> list:
+def fallback_frame(tid: int) -> Frame:
     """The frame a thread with no stage or registry of its own records under."""
     if tid != MAIN_IDENT:
         main_state = MAIN_STATE[0]
-        main_frame = innermost(MAIN_CONTEXT[0], None if main_state is None else main_state[1])
+        main_top = None if main_state is None else main_state.call_top
+        main_frame = innermost(MAIN_CONTEXT[0], main_top)
         if main_frame is not None:
             return main_frame
         if _ACTIVE_ROOTS:
@@ -72,7 +89,7 @@ def fallback_frame(tid: int) -> list:
     return DEFAULT_REGISTRY._root
 
 
-def current_frame() -> list:
+def current_frame() -> Frame:
     """The innermost frame of the calling thread or task (a root frame when no stage runs)."""
     frame = own_frame()
     return frame if frame is not None else fallback_frame(threading.get_ident())
@@ -80,7 +97,7 @@ def current_frame() -> list:
 
 def current_registry() -> StageRegistry:
     """Return the registry that stages record into here: ``use_registry``'s, or the default."""
-    return current_frame()[REG]
+    return current_frame().registry
 
 
 def sync_main_context(tid: int) -> None:

@@ -1,0 +1,274 @@
+"""Opening and closing stage frames: the hot path shared by every way of timing a stage.
+
+Times are readings of the registry's clock (``StageRegistry(clock=...)``, by default
+``time.perf_counter_ns``). When a stage ends, its frame, now holding the end time and the
+outcome, is appended to its registry's record list (an atomic list append, so threads need no
+lock), and its time (and GPU peak) is passed on to the enclosing stage.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from logging import DEBUG, INFO
+
+from . import _cuda
+from ._context import (
+    CURRENT,
+    THREAD_LOCAL,
+    current_frame,
+    fallback_frame,
+    innermost,
+    sync_main_context,
+    thread_state,
+)
+from ._errors import TelemetryError
+from ._frame import Frame
+from ._livelog import log_end, log_start, logger
+from ._metrics import add_into, check_metrics
+from ._records import FAILED, SKIPPED
+
+_current_get = CURRENT.get
+_current_set = CURRENT.set
+_modules = sys.modules
+_is_enabled_for = logger.isEnabledFor
+_shared_lock = threading.Lock()  # guards updates made from another thread than the frame's
+
+# Logger.isEnabledFor() answers from the logger's per-level cache; reading that cache directly
+# saves a Python call per stage (benchmarks/bench_telemetry.py). A miss (None) falls back to
+# isEnabledFor(), which fills it. Loggers disabled by logging.config keep True in the cache: the
+# stage then takes the full path, where logger.log() itself drops the line, so the answer only
+# decides the path.
+_log_cache = getattr(logger, "_cache", None)
+_log_hint = _log_cache.get if isinstance(_log_cache, dict) else {}.get
+
+
+def open_stage(
+    name: str,
+    sync_cuda: object = "auto",
+    nvtx: bool = False,
+    root: Frame | None = None,
+    call: bool = False,
+) -> Frame:
+    """Start a stage in the calling thread or task and return its frame.
+
+    Args:
+        name: stage name.
+        sync_cuda: "auto", True or False (see ``timed_stage``).
+        nvtx: open an NVTX range named after the stage.
+        root: record into this root frame's registry unless the innermost frame already does.
+        call: push a call frame (a plain function call) instead of a context frame.
+    """
+    state = thread_state()
+    call_top = state.call_top
+    context_frame = _current_get()
+    current = innermost(context_frame, call_top) or fallback_frame(state.thread)
+    if root is not None and current.registry is not root.registry:
+        current = root
+    level = INFO if current.name is None else DEBUG
+    log_level = level if _is_enabled_for(level) else 0
+    frame = Frame(current.registry, name, current, state.thread, log_level, context_frame,
+                  call_top)
+    if call:
+        state.call_top = frame
+    else:
+        frame.token = _current_set(frame)
+        sync_main_context(state.thread)
+    if log_level:
+        log_start(frame)
+    if nvtx:
+        frame.nvtx = _cuda.nvtx_push(name)
+    if sync_cuda is not False and "torch" in _modules:
+        cuda = _cuda.cuda_for(sync_cuda)
+        if cuda is not None:
+            frame.cuda = cuda
+            _cuda.enter(cuda, frame)
+    frame.start = frame.registry._clock()
+    return frame
+
+
+def fast_call(name: str, sync_cuda: object, nvtx: bool, wrapped):
+    """Return a function that runs ``wrapped(*args, **kwargs)`` as one call of stage ``name``.
+
+    This is the decorator's hot path (benchmarks/bench_telemetry.py): each extra Python call
+    costs about as much as a clock read, so the common case (no live log line, no CUDA, no
+    NVTX) pushes a call frame and reads the clock inline instead of going through
+    ``open_stage`` and ``close_stage``; anything else goes through ``call_in_full``.
+    """
+    gpu_possible = sync_cuda is not False
+
+    def timed(*args, **kwargs):
+        try:
+            state = THREAD_LOCAL.state
+        except AttributeError:
+            state = thread_state()
+        call_top = state.call_top
+        context_frame = _current_get()
+        current = innermost(context_frame, call_top) or fallback_frame(state.thread)
+        level = INFO if current.name is None else DEBUG
+        loud = _log_hint(level)
+        if loud is None:
+            loud = _is_enabled_for(level)
+        if loud or nvtx or (gpu_possible and "torch" in _modules):
+            return call_in_full(name, sync_cuda, nvtx, wrapped, args, kwargs)
+        registry = current.registry
+        frame = Frame(registry, name, current, state.thread, 0, context_frame, call_top)
+        state.call_top = frame
+        clock = registry._clock
+        frame.start = clock()
+        try:
+            result = wrapped(*args, **kwargs)
+        except BaseException as exc:
+            end_stage(frame, error=exc)
+            raise
+        frame.end = clock()
+        state.call_top = call_top
+        _record(frame)
+        return result
+
+    return timed
+
+
+def call_in_full(name: str, sync_cuda: object, nvtx: bool, wrapped, args, kwargs):
+    """Run ``wrapped(*args, **kwargs)`` as a call of stage ``name``, with every feature."""
+    frame = open_stage(name, sync_cuda, nvtx, call=True)
+    try:
+        result = wrapped(*args, **kwargs)
+    except BaseException as exc:
+        end_stage(frame, error=exc)
+        raise
+    close_stage(frame)
+    return result
+
+
+def close_stage(frame: Frame) -> None:
+    """End a stage that returned normally."""
+    cuda = frame.cuda
+    if cuda is not None:
+        _cuda.leave(cuda, frame, failed=False)
+    frame.end = frame.registry._clock()
+    _pop(frame)
+    _finish(frame)
+
+
+def end_stage(
+    frame: Frame,
+    error: BaseException | None = None,
+    reason: str | None = None,
+    resumed: int | None = None,
+    active_ns: int = 0,
+) -> None:
+    """End a stage: failed with ``error``, skipped with ``reason``, else successful.
+
+    A generator, timed only while it runs, passes when its last resumption began
+    (``resumed``) and the time of the earlier ones (``active_ns``): its duration is their sum
+    up to the end, read after the final CUDA synchronisation. ``GeneratorExit`` is not a
+    failure: it means the consumer stopped early.
+    """
+    if isinstance(error, GeneratorExit):
+        error = None
+    cuda = frame.cuda
+    if cuda is not None:
+        _cuda.leave(cuda, frame, failed=error is not None)
+    frame.end = frame.registry._clock()
+    if _is_top_of_its_stack(frame):
+        _pop(frame)
+    if resumed is not None:
+        frame.active_ns = active_ns + frame.end - resumed
+    if error is not None:
+        frame.status = FAILED
+        frame.error_type = type(error).__name__
+        frame.error = str(error)
+    elif reason is not None:
+        frame.status = SKIPPED
+        frame.reason = reason
+    _finish(frame)
+
+
+def resume_stage(frame: Frame) -> int:
+    """Make a suspended stage (a generator's) current again; return the resume time."""
+    frame.token = _current_set(frame)
+    sync_main_context(thread_state().thread)
+    cuda = frame.cuda
+    if cuda is not None:
+        cuda.synchronize()
+    return frame.registry._clock()
+
+
+def suspend_stage(frame: Frame) -> int:
+    """Take a running stage off the stack until it resumes; return the suspend time."""
+    cuda = frame.cuda
+    if cuda is not None:
+        cuda.synchronize()
+    now = frame.registry._clock()
+    _pop(frame)
+    return now
+
+
+def add_metrics(values: dict) -> None:
+    """Add numbers to the innermost running stage (see the public ``add_metrics``).
+
+    Raises:
+        TelemetryError: a value is not a number, or no stage is running.
+    """
+    check_metrics(values, "add_metrics()", "add_metrics(sequences=12)")
+    frame = current_frame()
+    if frame.name is None:
+        raise TelemetryError(
+            "add_metrics() was called outside a stage: call it inside a function decorated "
+            "with @timed_stage(...) or inside a `with stage(...):` block"
+        )
+    fold_metrics(frame, values)
+
+
+def fold_metrics(frame: Frame, values: dict) -> None:
+    """Add checked metric ``values`` to a running frame (from any thread)."""
+    if values:
+        with _shared_lock:
+            frame.metrics = add_into(frame.metrics or {}, values)
+
+
+def skip_stage(name: str, reason: str) -> None:
+    """Record that stage ``name`` was skipped for ``reason`` without running it."""
+    end_stage(open_stage(name, sync_cuda=False), reason=reason)
+
+
+def _is_top_of_its_stack(frame: Frame) -> bool:
+    """Whether ``frame`` is still the newest frame of its own stack (call or context)."""
+    if frame.token is None:
+        return thread_state().call_top is frame
+    return _current_get() is frame
+
+
+def _pop(frame: Frame) -> None:
+    """Restore the frame that was current before ``frame`` started or resumed."""
+    state = thread_state()
+    if frame.token is None:
+        state.call_top = frame.previous
+    else:
+        CURRENT.reset(frame.token)
+        sync_main_context(state.thread)
+
+
+def _finish(frame: Frame) -> None:
+    """Record an ended stage and write its live end line."""
+    _record(frame)
+    if frame.log_level:
+        log_end(frame, frame.duration_ns() / 1e9)
+
+
+def _record(frame: Frame) -> None:
+    """Append the ended frame to its registry, passing its time and GPU peak to its parent."""
+    parent = frame.parent
+    if frame.nvtx:
+        _cuda.nvtx_pop()
+    if parent is not None:
+        duration = frame.duration_ns()
+        if parent.thread == frame.thread:
+            parent.child_ns += duration
+        else:
+            with _shared_lock:
+                parent.foreign_child_ns += duration
+        if frame.peak_gpu_bytes is not None:
+            _cuda.fold_peak(parent, frame.peak_gpu_bytes)
+    frame.registry._records.append(frame)

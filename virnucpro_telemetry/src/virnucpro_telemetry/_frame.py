@@ -1,0 +1,114 @@
+"""Frame: one stage activation (running, then recorded), or the root of a registry.
+
+When a stage ends, its frame is appended to its registry's record list as it is (an atomic
+list append, so threads need no lock); ``StageRegistry`` reads ended frames into StageRecords.
+
+Frames live in one of two places. A *call frame* (a decorated plain function, which cannot
+suspend) sits on its thread's call stack: cheap to push and pop. A *context frame* (a
+``with stage()`` block, a coroutine, a generator, a ``use_registry`` root) is held in a
+ContextVar, so asyncio tasks keep separate stacks across ``await``. Only ``_core``,
+``_context``, ``_cuda`` and the live log see frames; everything else sees records and stats.
+"""
+
+from __future__ import annotations
+
+from itertools import count
+
+from ._records import OK
+
+# Numbers stages in the order they start, process-wide: the tie-break when a coarse or fake
+# clock gives two stages the same start time. (count's __next__ is atomic in CPython.)
+_next_sequence = count().__next__
+
+
+class Frame:
+    """One stage activation: where it records, where it nests, what it added up, how it ended.
+
+    One is created per stage call, so it is a slotted class and ``__init__`` is the one place
+    a frame is built. A frame made without ``under`` is the root frame of ``registry``: its
+    ``name`` is None and top-level stages start under it.
+
+    Args:
+        registry: the StageRegistry the frame records into.
+        name: the stage name; None for a root frame.
+        under: the frame that was innermost when the stage started (a root frame or a stage).
+        thread: ``threading.get_ident()`` of the thread that starts the stage.
+        log_level: logging level of the live start/end lines, 0 when they are not logged.
+        base: call frames only: the context frame that was current when it was pushed.
+        previous: call frames only: the thread's previous call frame.
+    """
+
+    __slots__ = (
+        "registry",
+        "name",
+        "parent",
+        "outermost",
+        "thread",
+        "log_level",
+        "base",
+        "previous",
+        "start",
+        "sequence",
+        "end",
+        "active_ns",
+        "child_ns",
+        "foreign_child_ns",
+        "metrics",
+        "peak_gpu_bytes",
+        "status",
+        "error_type",
+        "error",
+        "reason",
+        "token",
+        "cuda",
+        "nvtx",
+    )
+
+    def __init__(
+        self,
+        registry,
+        name: str | None = None,
+        under: Frame | None = None,
+        thread: int = 0,
+        log_level: int = 0,
+        base: Frame | None = None,
+        previous: Frame | None = None,
+    ) -> None:
+        self.registry = registry
+        self.name = name
+        # The enclosing stage, or None for a top-level stage (one started under a root frame).
+        self.parent = None if under is None or under.name is None else under
+        # False when an enclosing frame runs the same stage: a recursive call counts once.
+        self.outermost = True
+        ancestor = self.parent
+        while ancestor is not None:
+            if ancestor.name == name:
+                self.outermost = False
+                break
+            ancestor = ancestor.parent
+        self.thread = thread
+        self.log_level = log_level
+        self.base = base
+        self.previous = previous
+        self.start = 0  # the registry's clock when the stage started
+        self.sequence = _next_sequence()  # start order, for stages with equal start times
+        self.end: int | None = None  # the registry's clock when it ended; None while running
+        self.active_ns: int | None = None  # generators: the time inside the body, if not end-start
+        self.child_ns = 0  # time in stages nested directly inside, from the same thread
+        self.foreign_child_ns = 0  # the same from other threads (added under a lock)
+        self.metrics: dict | None = None  # add_metrics() values
+        self.peak_gpu_bytes: int | None = None  # peak allocated GPU memory, own and nested
+        self.status = OK  # "ok", "failed" or "skipped"
+        self.error_type: str | None = None  # a failed stage's exception type and message
+        self.error: str | None = None
+        self.reason: str | None = None  # why the stage was skipped
+        self.token = None  # context frames: the ContextVar token that restores the previous
+        self.cuda = None  # torch.cuda when this stage synchronises and tracks memory
+        self.nvtx = False  # whether an NVTX range was pushed for this stage
+
+    def duration_ns(self) -> int:
+        """The ended stage's time: end minus start, or a generator's time inside its body."""
+        return self.end - self.start if self.active_ns is None else self.active_ns
+
+    def __repr__(self) -> str:
+        return f"<Frame {self.name!r} of origin {self.registry.origin!r}>"
