@@ -23,7 +23,7 @@ if [[ ${1:-} == --dry-run ]]; then
 fi
 log_dir=${1:-gpu-check-logs}
 mkdir -p "$log_dir"
-export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
+export PYTHONPATH="$PWD:$PWD/virnucpro_telemetry/src${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 python=${PYTHON:-python3}
 failed=0
 

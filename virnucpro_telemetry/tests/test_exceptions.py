@@ -100,3 +100,20 @@ def test_stack_is_clean_after_a_failure(registry, clock):
 
     after()
     assert registry["After"].parent is None
+
+
+def test_an_interrupted_stage_says_interrupted(registry):
+    @timed_stage("Long Wait")
+    def long_wait():
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        long_wait()
+    assert registry["Long Wait"].error_type == "KeyboardInterrupt"
+    assert registry["Long Wait"].error == "interrupted"
+
+
+def test_an_error_without_message_says_so(registry):
+    with pytest.raises(BoomError), stage("Silent"):
+        raise BoomError
+    assert registry["Silent"].error == "(no message)"

@@ -178,11 +178,19 @@ def end_stage(
     if error is not None:
         frame.status = FAILED
         frame.error_type = type(error).__name__
-        frame.error = str(error)
+        frame.error = describe_error(error)
     elif reason is not None:
         frame.status = SKIPPED
         frame.reason = reason
     _finish(frame)
+
+
+def describe_error(error: BaseException) -> str:
+    """The error's message, or what happened when it has none (Ctrl-C: ``interrupted``)."""
+    message = str(error)
+    if message:
+        return message
+    return "interrupted" if isinstance(error, KeyboardInterrupt) else "(no message)"
 
 
 def resume_stage(frame: Frame) -> int:
