@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from virnucpro.errors import UsageError
+from virnucpro.report.figures import save_figure
 from virnucpro.report.run_results import load_run_results
 from virnucpro.report.score_tracks import draw_score_tracks, plot_score_tracks, track_title
-from virnucpro.report.tracks import select_tracks
+from virnucpro.report.tracks import ChunkBar, SequenceTrack, select_tracks
 
 MAGIC = {".png": b"\x89PNG\r\n\x1a\n", ".pdf": b"%PDF-", ".svg": b"<?xml"}
 
@@ -52,3 +53,12 @@ def test_one_panel_per_sequence_with_its_title(fake_run):
     for panel in axes:
         assert [0.7, 0.7] in [list(line.get_ydata()) for line in panel.get_lines()]
     assert axes[0].get_xlim() == (0, 1950)
+
+
+def test_ids_with_dollar_signs_are_drawn_as_written(tmp_path):
+    bar = ChunkBar("a$^$b_chunk_1", 1, 0, 100, 0.7, True)
+    track = SequenceTrack("a$^$b", 100, "virus", (bar,))
+    figure = draw_score_tracks([track])
+    assert figure.axes[0].get_title(loc="left").startswith("a$^$b")
+    save_figure(figure, tmp_path / "dollar.png")  # mathtext would fail to parse "$^$"
+    assert (tmp_path / "dollar.png").stat().st_size > 1000

@@ -66,7 +66,7 @@ def draw_track(axes: Axes, track: SequenceTrack, min_score: float) -> None:
     axes.set_ylim(0, 1.02)
     axes.set_yticks([0, 0.5, 1])
     axes.set_ylabel("P(virus)")
-    axes.set_title(track_title(track), loc="left", fontsize=10)
+    axes.set_title(track_title(track), loc="left", fontsize=10, parse_math=False)  # ids: no TeX
     axes.xaxis.set_major_formatter("{x:,.0f}")
     axes.spines[["top", "right"]].set_visible(False)
 
