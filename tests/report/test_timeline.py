@@ -56,7 +56,9 @@ def test_no_records_give_an_empty_timeline_and_a_figure_saying_so():
 def test_the_drawing_has_a_bar_per_record_and_labels_per_row(stage_records):
     figure = draw_timeline(timeline_bars(stage_records))
     axes = figure.axes[0]
-    assert len(axes.patches) == len(stage_records)
+    assert len(axes.patches) == len(stage_records) - 1  # a bar per stage that ran
+    skipped = [line for line in axes.get_lines() if line.get_marker() == "D"]
+    assert [(list(m.get_xdata()), list(m.get_ydata())) for m in skipped] == [([10.0], [3])]
     assert [label.get_text() for label in axes.get_yticklabels()][0] == "Sequence Chunking"
     legend = figure.legends[0]
     assert "skipped (already done)" in [text.get_text() for text in legend.get_texts()]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from virnucpro.report.figures import new_figure
@@ -123,9 +124,9 @@ def stage_colours(timeline: Timeline) -> dict[str, str]:
 def _draw_bar(axes, bar: TimelineBar, colour: str, min_width: float, per_origin: bool) -> None:
     height = 0.7 * (_NEST_SHRINK ** bar.depth if per_origin else 1.0)
     width = max(bar.end_s - bar.start_s, min_width)
-    if bar.status == SKIPPED:
-        axes.barh(bar.row, width, left=bar.start_s, height=height, color="none",
-                  edgecolor=colour, hatch="///", linewidth=0.8, linestyle="--")
+    if bar.status == SKIPPED:  # no duration: a hollow diamond where it would have run
+        axes.plot(bar.start_s, bar.row, marker="D", markersize=7, markerfacecolor="white",
+                  markeredgecolor=colour, markeredgewidth=1.5, linestyle="none")
         return
     edge = "#B00000" if bar.status == FAILED else ("#333333" if bar.depth else colour)
     axes.barh(bar.row, width, left=bar.start_s, height=height, color=to_rgba(colour, 0.9),
@@ -138,8 +139,8 @@ def _legend(timeline: Timeline, colours: dict[str, str]) -> list:
         handles = [Patch(facecolor=colour, label=name) for name, colour in colours.items()]
     statuses = {bar.status for bar in timeline.bars}
     if SKIPPED in statuses:
-        handles.append(Patch(facecolor="none", edgecolor="#777777", hatch="///",
-                             linestyle="--", label="skipped (already done)"))
+        handles.append(Line2D([], [], marker="D", markerfacecolor="white", linestyle="none",
+                              markeredgecolor="#555555", label="skipped (already done)"))
     if FAILED in statuses:
         handles.append(Patch(facecolor="white", edgecolor="#B00000", linewidth=1.6,
                              label="failed"))
