@@ -157,3 +157,14 @@ def test_missing_results_fail_and_write_nothing(fake_run):
     with pytest.raises(InputError, match="sequence_summary.tsv: not found"):
         write_report(fake_run)
     assert not list(fake_run.glob("*report*")) and not list(fake_run.glob(".*.tmp"))
+
+
+def test_a_run_without_sequences_still_gets_a_page(fake_run):
+    for name in ("prediction_results.txt", "prediction_results_highestscore.csv",
+                 "sequence_summary.tsv"):
+        path = fake_run / name
+        path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", "utf-8")
+    page = parse(write_report(fake_run).read_text(encoding="utf-8"))
+    assert page.rows == []
+    assert "No sequence with chunks." in "".join(page.text)
+    assert len(page.images) == 1  # the (empty) histogram; no tracks, no saved timings
