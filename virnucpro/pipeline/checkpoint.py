@@ -17,7 +17,12 @@ from pathlib import Path
 
 from virnucpro import __version__
 from virnucpro.atomic import atomic_open
-from virnucpro.config import PipelineConfig, ResolvedModels, result_settings
+from virnucpro.config import (
+    EARLIER_SETTING_VALUES,
+    PipelineConfig,
+    ResolvedModels,
+    result_settings,
+)
 from virnucpro_telemetry import stage_name
 
 FORMAT_VERSION = 1
@@ -51,8 +56,9 @@ def describe_changes(previous: dict, current: dict) -> list[str]:
         changes.append("the input file's contents changed")
     old_settings = previous.get("settings", {})
     for name, value in current["settings"].items():
-        if old_settings.get(name) != value:
-            changes.append(f"{name} was {old_settings.get(name)!r}, now {value!r}")
+        old_value = old_settings.get(name, EARLIER_SETTING_VALUES.get(name))
+        if old_value != value:
+            changes.append(f"{name} was {old_value!r}, now {value!r}")
     return changes
 
 
