@@ -78,7 +78,7 @@ def write_fake_run(run_dir: Path, chunk_length: int = 500) -> list[FakeSequence]
     manifest = [(s.sequence_id, s.length, len(chunk_spans(s.length, chunk_length)))
                 for s in sequences]
     with open(run_dir / "sequence_summary.tsv", "w", encoding="utf-8") as handle:
-        write_sequence_summary(handle, summarise_sequences(manifest, predictions, calls))
+        write_sequence_summary(handle, summarise_sequences(manifest, predictions))
     state = run_dir / ".virnucpro"
     state.mkdir(exist_ok=True)
     settings = {"chunk_length": chunk_length, "model": "500", "dnabert": "zhihan1996/DNABERT-S",

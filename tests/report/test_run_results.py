@@ -16,12 +16,13 @@ def test_reads_every_sequence_chunk_score_and_call(fake_run, odd_id):
         "host_1", "phage_1", "mixed_1", odd_id, "no_orf", "empty"]
     assert results.sequence("phage_1").length == 1950
     assert results.frames == 14
-    # a chunk's score is its best frame's P(virus)
-    assert results.chunk_scores["phage_1_chunk_1"] == pytest.approx(0.9)
-    assert results.chunk_scores["host_1_chunk_1"] == pytest.approx(0.2)
+    # a chunk's score is (1 + max P(virus) - max P(others)) / 2 of its frames
+    assert results.chunk_scores["phage_1_chunk_1"] == pytest.approx(0.65)  # frames 0.9, 0.4
+    assert results.chunk_scores["host_1_chunk_1"] == pytest.approx(0.15)  # frames 0.1, 0.2
+    assert results.chunk_scores["phage_1_chunk_2"] == pytest.approx(0.8)  # one frame: its score
     assert "mixed_1_chunk_2" not in results.chunk_scores
-    # the call is the original's rule from the .csv, not score2 >= 0.5: 0.55 vs P(others) 0.9
-    assert results.chunk_scores["mixed_1_chunk_4"] == pytest.approx(0.55)
+    # the original's call (.csv) is score >= 0.5: frames 0.55 and 0.1 lose to P(others) 0.9
+    assert results.chunk_scores["mixed_1_chunk_4"] == pytest.approx(0.325)
     assert results.chunk_calls["mixed_1_chunk_4"] is False
     assert results.chunk_calls["phage_1_chunk_2"] is True
     assert results.settings["chunk_length"] == 500
@@ -30,7 +31,7 @@ def test_reads_every_sequence_chunk_score_and_call(fake_run, odd_id):
 
 def test_sequence_scores_are_the_best_chunk_scores(fake_run):
     scores = load_run_results(fake_run).sequence_scores()
-    assert scores["phage_1"] == pytest.approx(0.95)
+    assert scores["phage_1"] == pytest.approx(0.95)  # chunk 3, one frame at 0.95
     assert scores["mixed_1"] == pytest.approx(0.6)
     assert "no_orf" not in scores and "empty" not in scores
 

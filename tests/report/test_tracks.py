@@ -46,13 +46,22 @@ def test_300bp_chunks_are_not_placed_at_multiples_of_500(tmp_path, make_fake_run
     assert track.chunks[-1].end == 1950
 
 
-def test_heights_are_best_frame_p_virus_and_colours_the_calls(fake_run):
+def test_heights_are_chunk_p_virus_and_colours_the_calls(fake_run):
     track = _track(fake_run, "mixed_1")
-    assert [bar.virus_score for bar in track.chunks] == pytest.approx([0.6, None, 0.2, 0.55])
+    assert [bar.virus_score for bar in track.chunks] == pytest.approx([0.6, None, 0.2, 0.325])
     assert [bar.is_virus for bar in track.chunks] == [True, None, False, False]
     assert track.viral_chunks == 1 and track.scored_chunks == 3
     assert track.best_score == pytest.approx(0.6)
     assert track.call == "others"
+
+
+def test_colours_follow_the_threshold_drawn(fake_run):
+    results = load_run_results(fake_run)
+    strict = select_tracks(results, 500, ["phage_1"], min_score=0.75)[0]
+    # chunk P(virus): 0.65, 0.8, 0.95, 0.7
+    assert [bar.is_virus for bar in strict.chunks] == [False, True, True, False]
+    loose = select_tracks(results, 500, ["mixed_1"], min_score=0.3)[0]
+    assert [bar.is_virus for bar in loose.chunks] == [True, None, False, True]
 
 
 def test_a_sequence_without_frames_has_unscored_chunks(fake_run):

@@ -19,10 +19,16 @@ from virnucpro.report import page
 from virnucpro.report.figures import png_data_uri
 from virnucpro.report.histogram import draw_score_histogram
 from virnucpro.report.records import load_records, records_path, registry_from_records
-from virnucpro.report.run_results import RunResults, load_run_results, run_chunk_length
+from virnucpro.report.run_results import (
+    RunResults,
+    load_run_results,
+    run_chunk_length,
+    run_min_score,
+)
 from virnucpro.report.score_tracks import DEFAULT_MIN_SCORE, draw_score_tracks
 from virnucpro.report.timeline import draw_timeline, timeline_bars
 from virnucpro.report.tracks import DEFAULT_TOP, SequenceTrack, select_tracks
+from virnucpro.results import is_viral
 from virnucpro_telemetry import StageRegistry, format_summary
 
 logger = logging.getLogger(__name__)
@@ -53,7 +59,7 @@ def write_report(
     output: Path | None = None,
     *,
     registry: StageRegistry | None = None,
-    min_score: float = DEFAULT_MIN_SCORE,
+    min_score: float | None = None,
     top: int = DEFAULT_TOP,
     chunk_length: int | None = None,
 ) -> Path:
@@ -67,7 +73,8 @@ def write_report(
         registry: the run's stage timings (``predict --report`` passes its live registry);
             None reads the records saved in ``RUN_DIR/.virnucpro/stage_records.json``, and
             leaves the timing section out when there are none.
-        min_score: the calling threshold shown on the figures.
+        min_score: the P(virus) a chunk needs to count as viral on the figures and counts;
+            default: the run's ``--min-score`` (0.5, the original's rule, when not given).
         top: how many sequences get a score track.
         chunk_length: the run's chunk length, when ``run.json`` is missing.
 
@@ -77,10 +84,12 @@ def write_report(
     run_dir = Path(run_dir)
     output = Path(output) if output is not None else run_dir / REPORT_FILE
     results = load_run_results(run_dir)
-    tracks = select_tracks(results, run_chunk_length(results, chunk_length), top=top)
+    threshold = run_min_score(results, min_score)
+    tracks = select_tracks(results, run_chunk_length(results, chunk_length), top=top,
+                           min_score=threshold)
     if registry is None:
         registry = _saved_registry(run_dir)
-    html = render_report(ReportInputs(results, tracks, registry, min_score))
+    html = render_report(ReportInputs(results, tracks, registry, threshold))
     with atomic_open(output) as handle:
         handle.write(html)
     return output
@@ -102,7 +111,7 @@ def render_report(inputs: ReportInputs) -> str:
     sections = [
         f"<h1>VirNucPro report</h1>\n<p class=\"subtitle\">{page.text(results.run_dir)}</p>",
         _run_section(results, inputs.min_score),
-        _counts_section(results),
+        _counts_section(results, inputs.min_score),
         _histogram_section(results, inputs.min_score),
         _table_section(results),
         _tracks_section(inputs.tracks, inputs.min_score),
@@ -126,21 +135,23 @@ def _run_section(results: RunResults, min_score: float) -> str:
     return f"<h2>Run</h2>\n{page.key_value_table(pairs)}"
 
 
-def run_counts(results: RunResults) -> list[tuple[str, int]]:
-    """The headline numbers: sequences, chunks, frames and calls."""
+def run_counts(
+    results: RunResults, min_score: float = DEFAULT_MIN_SCORE
+) -> list[tuple[str, int]]:
+    """The headline numbers: sequences, chunks, frames and calls (chunks at ``min_score``)."""
     return [
         ("sequences", len(results.sequences)),
         ("chunks", sum(row.chunks for row in results.sequences)),
-        ("chunks scored", len(results.chunk_calls)),
+        ("chunks scored", len(results.chunk_scores)),
         ("frames scored", results.frames),
-        ("viral chunks", sum(results.chunk_calls.values())),
+        ("viral chunks", sum(is_viral(s, min_score) for s in results.chunk_scores.values())),
         ("viral sequences", sum(row.call == "virus" for row in results.sequences)),
     ]
 
 
-def _counts_section(results: RunResults) -> str:
+def _counts_section(results: RunResults, min_score: float) -> str:
     items = "".join(f"<li><b>{count:,}</b>{page.text(label)}</li>"
-                    for label, count in run_counts(results))
+                    for label, count in run_counts(results, min_score))
     return f'<h2>Counts</h2>\n<ul class="counts">{items}</ul>'
 
 
@@ -179,7 +190,8 @@ def _tracks_section(tracks: Sequence[SequenceTrack], min_score: float) -> str:
     if not tracks:
         return '<h2>Score tracks</h2>\n<p class="note">No sequence with chunks.</p>'
     caption = (f"The {len(tracks)} sequence(s) with the most viral chunks. Each bar is a chunk "
-               "over its span on the sequence, at its best frame's P(virus).")
+               "over its span on the sequence, at its P(virus), coloured by its call at the "
+               f"threshold {min_score:g} (dashed).")
     figure = draw_score_tracks(tracks, min_score)
     return ("<h2>Score tracks</h2>\n"
             + page.image(png_data_uri(figure, dpi=110), "score tracks", caption))

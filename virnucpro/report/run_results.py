@@ -17,8 +17,10 @@ from pathlib import Path
 from virnucpro.errors import InputError, UsageError
 from virnucpro.results import (
     CONSENSUS_HEADER,
+    DEFAULT_MIN_SCORE,
     PREDICTION_HEADER,
     SUMMARY_HEADER,
+    chunk_virus_scores,
     read_predictions,
     sequence_of_chunk,
 )
@@ -51,7 +53,8 @@ class RunResults:
         run_dir: the run's output folder.
         sequences: one row per input record, in input order.
         summary_columns: the header of ``sequence_summary.tsv``, in file order.
-        chunk_scores: chunk id -> its best frame's P(virus) (``score2``).
+        chunk_scores: chunk id -> its P(virus) (``virnucpro.results.chunk_virus_score``: the
+            original's per-chunk rule as a score, at least 0.5 where the run calls it viral).
         chunk_calls: chunk id -> its call (``Is_Virus``).
         frames: how many frames were scored (rows of ``prediction_results.txt``).
         settings: the run's settings from ``.virnucpro/run.json`` (empty when absent).
@@ -148,6 +151,20 @@ def run_chunk_length(results: RunResults, override: int | None = None) -> int:
     )
 
 
+def run_min_score(results: RunResults, override: float | None = None) -> float:
+    """The calling threshold to show: ``override``, else the run's ``--min-score``, else 0.5.
+
+    Raises:
+        UsageError: ``override`` is not between 0 and 1.
+    """
+    if override is None:
+        value = results.settings.get("min_score", DEFAULT_MIN_SCORE)
+        return value if isinstance(value, int | float) else DEFAULT_MIN_SCORE
+    if not 0.0 <= override <= 1.0:
+        raise UsageError(f"--min-score must be between 0 and 1, not {override:g}")
+    return override
+
+
 def _open_table(path: Path):
     """Open a result table, or raise an InputError that says how to make it."""
     try:
@@ -188,19 +205,17 @@ def _summary_row(fields: dict[str, str]) -> SequenceRow:
 
 
 def _read_chunk_scores(path: Path) -> tuple[dict[str, float], int]:
-    """Chunk id -> the highest ``score2`` of its frames, and the number of frames."""
+    """Chunk id -> its P(virus), and the number of frames."""
     with _open_table(path) as handle:
         header = handle.readline().rstrip("\n").split("\t")
     _check_header(path, header, PREDICTION_HEADER)
-    best: dict[str, float] = {}
-    frames = 0
+    frames = []
     try:
         for frame in read_predictions(path):
-            frames += 1
-            best[frame.chunk_id] = max(frame.score2, best.get(frame.chunk_id, frame.score2))
+            frames.append(frame)
     except ValueError as error:
-        raise InputError(f"{path}: row {frames + 2}: {error}; {_RERUN}") from None
-    return best, frames
+        raise InputError(f"{path}: row {len(frames) + 2}: {error}; {_RERUN}") from None
+    return chunk_virus_scores(frames), len(frames)
 
 
 def _read_chunk_calls(path: Path) -> dict[str, bool]:

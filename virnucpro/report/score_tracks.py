@@ -25,10 +25,10 @@ from virnucpro.report.figures import (
     new_figure,
     save_figure,
 )
-from virnucpro.report.run_results import load_run_results, run_chunk_length
+from virnucpro.report.run_results import load_run_results, run_chunk_length, run_min_score
 from virnucpro.report.tracks import DEFAULT_TOP, ChunkBar, SequenceTrack, select_tracks
+from virnucpro.results import DEFAULT_MIN_SCORE
 
-DEFAULT_MIN_SCORE = 0.5
 DEFAULT_OUTPUT = "score_tracks.png"
 PANEL_HEIGHT_IN = 1.7
 FIGURE_WIDTH_IN = 9.0
@@ -104,7 +104,7 @@ def plot_score_tracks(
     output: Path | None = None,
     sequence_ids: Sequence[str] | None = None,
     top: int = DEFAULT_TOP,
-    min_score: float = DEFAULT_MIN_SCORE,
+    min_score: float | None = None,
     chunk_length: int | None = None,
 ) -> Path:
     """Draw the score tracks of a finished run and write them to ``output``; return its path.
@@ -118,7 +118,8 @@ def plot_score_tracks(
         sequence_ids: draw these sequences, in this order; default: the ``top`` sequences with
             the most viral chunks.
         top: how many sequences to draw when no ids are given.
-        min_score: the calling threshold, drawn as a dashed line.
+        min_score: the P(virus) a chunk needs to count as viral (its colour, the dashed line);
+            default: the run's ``--min-score`` (0.5, the original's rule, when not given).
         chunk_length: the run's chunk length, when ``run.json`` is missing.
 
     Raises:
@@ -129,5 +130,7 @@ def plot_score_tracks(
     output = Path(output) if output is not None else run_dir / DEFAULT_OUTPUT
     figure_format(output)  # a bad extension fails before any work
     results = load_run_results(run_dir)
-    tracks = select_tracks(results, run_chunk_length(results, chunk_length), sequence_ids, top)
-    return save_figure(draw_score_tracks(tracks, min_score), output)
+    threshold = run_min_score(results, min_score)
+    tracks = select_tracks(results, run_chunk_length(results, chunk_length), sequence_ids, top,
+                           threshold)
+    return save_figure(draw_score_tracks(tracks, threshold), output)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from virnucpro.errors import UsageError
 from virnucpro.report.run_results import RunResults, SequenceRow
-from virnucpro.results import sequence_of_chunk
+from virnucpro.results import DEFAULT_MIN_SCORE, is_viral, sequence_of_chunk
 from virnucpro.sequence.chunking import chunk_id, chunk_spans
 
 DEFAULT_TOP = 20
@@ -22,8 +22,9 @@ DEFAULT_TOP = 20
 class ChunkBar:
     """One chunk on its sequence: bases ``[start, end)``, 0-based.
 
-    ``virus_score`` is the best frame's P(virus) and ``is_virus`` the chunk's call; both are
-    None when no frame of the chunk was scored (no open reading frame was found).
+    ``virus_score`` is the chunk's P(virus) (``virnucpro.results.chunk_virus_score``) and
+    ``is_virus`` its call at the threshold drawn; both are None when no frame of the chunk was
+    scored (no open reading frame was found).
     """
 
     chunk_id: str
@@ -57,27 +58,33 @@ class SequenceTrack:
         return max((b.virus_score for b in self.chunks if b.virus_score is not None), default=None)
 
 
-def sequence_track(row: SequenceRow, results: RunResults, chunk_length: int) -> SequenceTrack:
-    """The track of one summary row, its chunk spans from the chunk rule."""
+def sequence_track(
+    row: SequenceRow, results: RunResults, chunk_length: int,
+    min_score: float = DEFAULT_MIN_SCORE,
+) -> SequenceTrack:
+    """The track of one summary row, its chunk spans from the chunk rule, calls at ``min_score``."""
     bars = []
     for number, (start, end) in enumerate(chunk_spans(row.length, chunk_length), start=1):
         name = chunk_id(row.sequence_id, number)
+        score = results.chunk_scores.get(name)
         bars.append(ChunkBar(
             chunk_id=name,
             number=number,
             start=start,
             end=end,
-            virus_score=results.chunk_scores.get(name),
-            is_virus=results.chunk_calls.get(name),
+            virus_score=score,
+            is_virus=None if score is None else is_viral(score, min_score),
         ))
     return SequenceTrack(row.sequence_id, row.length, row.call, tuple(bars))
 
 
-def ranked_sequences(results: RunResults) -> list[SequenceRow]:
+def ranked_sequences(
+    results: RunResults, min_score: float = DEFAULT_MIN_SCORE
+) -> list[SequenceRow]:
     """Every sequence, most viral chunks first, then highest P(virus), then input order."""
     viral: dict[str, int] = {}
-    for name, is_virus in results.chunk_calls.items():
-        if is_virus:
+    for name, score in results.chunk_scores.items():
+        if is_viral(score, min_score):
             sequence_id = sequence_of_chunk(name)
             viral[sequence_id] = viral.get(sequence_id, 0) + 1
     scores = results.sequence_scores()
@@ -94,6 +101,7 @@ def select_tracks(
     chunk_length: int,
     sequence_ids: Sequence[str] | None = None,
     top: int = DEFAULT_TOP,
+    min_score: float = DEFAULT_MIN_SCORE,
 ) -> list[SequenceTrack]:
     """The tracks to draw: ``sequence_ids`` in the order given, or the ``top`` ranked ones.
 
@@ -102,6 +110,7 @@ def select_tracks(
         chunk_length: the run's chunk length (see ``run_chunk_length``).
         sequence_ids: explicit ids; when given, ``top`` is ignored.
         top: how many of :func:`ranked_sequences` to keep when no ids are given.
+        min_score: the P(virus) a chunk needs to count as viral (colour and ranking).
 
     Raises:
         UsageError: an id is not in the run, or ``top`` is below 1.
@@ -111,5 +120,5 @@ def select_tracks(
     else:
         if top < 1:
             raise UsageError(f"--top must be at least 1, not {top}")
-        rows = [row for row in ranked_sequences(results) if row.length > 0][:top]
-    return [sequence_track(row, results, chunk_length) for row in rows]
+        rows = [row for row in ranked_sequences(results, min_score) if row.length > 0][:top]
+    return [sequence_track(row, results, chunk_length, min_score) for row in rows]
