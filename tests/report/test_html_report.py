@@ -9,8 +9,8 @@ import pytest
 
 from virnucpro.errors import InputError
 from virnucpro.report.html_report import run_counts, write_report
-from virnucpro.report.records import records_path, registry_from_records, save_records
 from virnucpro.report.run_results import load_run_results
+from virnucpro.stage_records import records_path, registry_from_records, save_records
 
 STAGES = ("Sequence Chunking", "DNABERT-S Feature Extraction", "Model loading", "Feature Merging")
 

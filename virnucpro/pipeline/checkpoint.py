@@ -39,11 +39,16 @@ def file_sha256(path: Path) -> str:
 
 
 def run_fingerprint(input_path: Path, config: PipelineConfig, models: ResolvedModels) -> dict:
-    """What a resumed run must share with the run it continues."""
+    """What a resumed run must share with the run it continues.
+
+    ``given`` (the input path and ``-m`` as typed) is not compared on resume; ``virnucpro
+    classify`` reads it to find the run's files and model again.
+    """
     return {
         "format": FORMAT_VERSION,
         "input_sha256": file_sha256(input_path),
         "settings": result_settings(config, models),
+        "given": {"input": str(input_path), "model": config.model},
     }
 
 
@@ -89,6 +94,10 @@ class RunState:
     def is_done(self, stage: Callable) -> bool:
         """Whether a previous run finished ``stage`` (a ``@timed_stage`` function)."""
         return (self.done_dir / _slug(stage_name(stage))).is_file()
+
+    def clear(self, stage: Callable) -> None:
+        """Forget that ``stage`` finished (before its outputs are rewritten)."""
+        (self.done_dir / _slug(stage_name(stage))).unlink(missing_ok=True)
 
     def mark_done(self, stage: Callable) -> None:
         """Record that ``stage`` finished; call it only once the stage's outputs are written."""

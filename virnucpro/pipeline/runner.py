@@ -15,7 +15,11 @@ from virnucpro.config import PipelineConfig
 from virnucpro.paths import RunPaths, input_stem
 from virnucpro.pipeline.definitions import PREDICT, PREPROCESS
 from virnucpro.pipeline.distributed import World
-from virnucpro.pipeline.run_summary import log_prediction_summary, stage_key_metrics
+from virnucpro.pipeline.run_summary import (
+    keep_stage_records,
+    log_prediction_summary,
+    stage_key_metrics,
+)
 from virnucpro.pipeline.stage_runner import check_input, run_stages
 from virnucpro.pipeline.torchrun import run_launched
 from virnucpro.pipeline.workspace import close_run, open_run
@@ -37,7 +41,8 @@ def run_prediction(
 ) -> RunPaths:
     """Run all nine stages on ``input_path``; return the run's paths.
 
-    Logs the timing summary at the end, also when a stage fails (the error is then re-raised).
+    Logs the timing summary at the end and saves the stage records into ``.virnucpro/``, also
+    when a stage fails (the error is then re-raised).
 
     Args:
         input_path: the FASTA file (plain or gzip).
@@ -60,6 +65,7 @@ def run_prediction(
             run_stages(PREDICT, paths, config, models, state)
         finally:
             log_prediction_summary(registry, PREDICT, config, models, world)
+            keep_stage_records(paths, registry)
     close_run(paths, config, models)
     return paths
 

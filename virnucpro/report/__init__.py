@@ -14,14 +14,6 @@ commands that draw.
 """
 
 from virnucpro.report.html_report import REPORT_FILE, write_report
-from virnucpro.report.records import (
-    load_records,
-    records_from_json,
-    records_path,
-    records_to_json,
-    registry_from_records,
-    save_records,
-)
 from virnucpro.report.run_results import RunResults, load_run_results, run_chunk_length
 from virnucpro.report.score_tracks import (
     DEFAULT_MIN_SCORE,
@@ -31,6 +23,14 @@ from virnucpro.report.score_tracks import (
 )
 from virnucpro.report.timeline import Timeline, TimelineBar, draw_timeline, timeline_bars
 from virnucpro.report.tracks import DEFAULT_TOP, ChunkBar, SequenceTrack, select_tracks
+from virnucpro.stage_records import (
+    load_records,
+    records_from_json,
+    records_path,
+    records_to_json,
+    registry_from_records,
+    save_records,
+)
 
 __all__ = [
     "DEFAULT_MIN_SCORE",

@@ -18,7 +18,6 @@ from virnucpro.errors import InputError
 from virnucpro.report import page
 from virnucpro.report.figures import png_data_uri
 from virnucpro.report.histogram import draw_score_histogram
-from virnucpro.report.records import load_records, records_path, registry_from_records
 from virnucpro.report.run_results import (
     RunResults,
     load_run_results,
@@ -29,6 +28,7 @@ from virnucpro.report.score_tracks import DEFAULT_MIN_SCORE, draw_score_tracks
 from virnucpro.report.timeline import draw_timeline, timeline_bars
 from virnucpro.report.tracks import DEFAULT_TOP, SequenceTrack, select_tracks
 from virnucpro.results import is_viral
+from virnucpro.stage_records import load_records, records_path, registry_from_records
 from virnucpro_telemetry import StageRegistry, format_summary
 
 logger = logging.getLogger(__name__)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from virnucpro.errors import InputError, UsageError
+from virnucpro.paths import STATE_DIR
 from virnucpro.results import (
     CONSENSUS_HEADER,
     DEFAULT_MIN_SCORE,
@@ -28,7 +29,6 @@ from virnucpro.results import (
 PREDICTIONS_FILE = "prediction_results.txt"
 CONSENSUS_FILE = "prediction_results_highestscore.csv"
 SUMMARY_FILE = "sequence_summary.tsv"
-STATE_DIR = ".virnucpro"
 RUN_SETTINGS_FILE = "run.json"
 _SUMMARY_NEEDS = ("sequence_id", "length", "chunks", "call")
 _RERUN = "run `virnucpro predict` into this folder again (add --force to overwrite)"

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from virnucpro.errors import InputError
-from virnucpro.report.records import (
+from virnucpro.stage_records import (
     load_records,
     records_from_json,
     records_path,

@@ -1,5 +1,8 @@
 """Stage records kept as JSON in the run folder, so a later ``virnucpro report`` can show them.
 
+Written by every ``predict`` run (``virnucpro.pipeline.runner``) and read by
+``virnucpro.report``; at the root because both use it and it needs neither torch nor matplotlib.
+
 The file holds plain data: ``{"format": ..., "run_start": epoch seconds or null, "records": [one
 object per :class:`~virnucpro_telemetry.StageRecord`, field by field]}``.
 """
@@ -13,7 +16,7 @@ from pathlib import Path
 
 from virnucpro.atomic import atomic_open
 from virnucpro.errors import InputError
-from virnucpro.report.run_results import STATE_DIR
+from virnucpro.paths import STATE_DIR
 from virnucpro_telemetry import StageRecord, StageRegistry
 
 logger = logging.getLogger(__name__)
