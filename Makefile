@@ -16,7 +16,9 @@ $(BIN)/virnucpro: pyproject.toml
 setup: $(BIN)/virnucpro
 
 demo: setup
-	$(BIN)/virnucpro predict examples/example.fa --demo --force -o example_virnucpro
+	$(BIN)/virnucpro predict examples/example.fa --demo --force -o example_virnucpro --report
+	$(BIN)/virnucpro plot example_virnucpro
+	@echo "Open example_virnucpro/report.html and example_virnucpro/score_tracks.png"
 
 test: setup
 	$(BIN)/python -m pytest -q
