@@ -29,7 +29,7 @@ def draw_score_histogram(scores: Sequence[float], min_score: float) -> Figure:
     axes.axvline(min_score, color=THRESHOLD_COLOUR, linestyle="--", linewidth=0.9,
                  label=f"threshold {min_score:g}")
     axes.set_xlim(0, 1)
-    axes.set_xlabel("sequence score: best chunk P(virus)")
+    axes.set_xlabel("virus_score: the sequence's highest chunk P(virus)")
     axes.set_ylabel("sequences")
     axes.yaxis.get_major_locator().set_params(integer=True)
     axes.spines[["top", "right"]].set_visible(False)

@@ -41,6 +41,7 @@ _SETTING_LABELS = {
     "esm": "ESM-2",
     "precision": "precision",
     "sequences_per_file": "sequences per split file",
+    "min_score": "--min-score (P(virus) a chunk needs)",
 }
 
 
@@ -115,7 +116,11 @@ def render_report(inputs: ReportInputs) -> str:
         _histogram_section(results, inputs.min_score),
         _table_section(results),
         _tracks_section(inputs.tracks, inputs.min_score),
-        _timing_section(inputs.registry, results.run_dir),
+        _timing_section(inputs.registry, results.run_dir, {
+            "Sequences processed": len(results.sequences),
+            "Frames scored": results.frames,
+            "Viral sequences": sum(row.call == "virus" for row in results.sequences),
+        }),
     ]
     return page.document(f"VirNucPro report: {results.run_dir.name}", "\n".join(sections))
 
@@ -125,7 +130,8 @@ def _run_section(results: RunResults, min_score: float) -> str:
     pairs = [(_SETTING_LABELS.get(name, name), settings.pop(name))
              for name in _SETTING_LABELS if name in settings]
     pairs += sorted(settings.items())
-    pairs.append(("calling threshold shown (P(virus))", f"{min_score:g}"))
+    if results.settings.get("min_score") != min_score:
+        pairs.append(("threshold drawn and counted here", f"{min_score:g}"))
     for name, label in (("input_sha256", "input SHA-256"), ("virnucpro", "virnucpro version")):
         if name in results.run_info:
             pairs.append((label, results.run_info[name]))
@@ -197,12 +203,13 @@ def _tracks_section(tracks: Sequence[SequenceTrack], min_score: float) -> str:
             + page.image(png_data_uri(figure, dpi=110), "score tracks", caption))
 
 
-def _timing_section(registry: StageRegistry | None, run_dir: Path) -> str:
+def _timing_section(registry: StageRegistry | None, run_dir: Path,
+                    key_metrics: dict) -> str:
     if registry is None or not registry.records:
         note = (f"No stage timings were saved with this run ({records_path(run_dir)} is "
                 "absent); run with --report to include them.")
         return f'<h2>Timing</h2>\n<p class="note">{page.text(note)}</p>'
-    summary = f"<pre>{page.text(format_summary(registry))}</pre>"
+    summary = f"<pre>{page.text(format_summary(registry, key_metrics=key_metrics))}</pre>"
     timeline = timeline_bars(registry.records)
     alt = "stage timeline: " + ", ".join(timeline.stages())
     caption = "One bar per stage call; one row per stage, or per rank when several ran."
