@@ -32,7 +32,9 @@ $(LIB_VENV)/installed: $(LIB_FILES)
 	touch $@
 
 demo: setup
-	$(BIN)/virnucpro predict examples/example.fa --demo --force -o example_virnucpro
+	$(BIN)/virnucpro predict examples/example.fa --demo --force -o example_virnucpro --report
+	$(BIN)/virnucpro plot example_virnucpro
+	@echo "Open example_virnucpro/report.html and example_virnucpro/score_tracks.png"
 
 # Run from the library's folder, where neither the repository's virnucpro nor its config is seen.
 test-telemetry: $(LIB_VENV)/installed

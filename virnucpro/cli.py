@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from virnucpro import __version__
-from virnucpro.commands import demo_models, predict, preprocess
-from virnucpro.config import CHUNK_LENGTHS, DEFAULT_DNABERT, DEFAULT_ESM
+from virnucpro.commands import classify, demo_models, plot, predict, preprocess, report
+from virnucpro.config import CHUNK_LENGTHS, DEFAULT_DNABERT, DEFAULT_ESM, DEFAULT_MIN_SCORE
 from virnucpro.errors import VirNucProError, file_system_error
 from virnucpro.logs import configure_logging, verbosity_level
 
@@ -27,7 +27,24 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "predict": predict.main,
     "preprocess": preprocess.main,
     "demo-models": demo_models.main,
+    "plot": plot.main,
+    "report": report.main,
+    "classify": classify.main,
 }
+
+_MIN_SCORE_HELP = ("the P(virus) a chunk needs to count as viral in sequence_summary.tsv "
+                   "(default: {}, the original's rule; the two original tables never change)")
+
+
+def _probability(text: str) -> float:
+    """An argparse type: a number between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {text}")
+    return value
 
 
 def _add_logging_options(parser: argparse.ArgumentParser) -> None:
@@ -71,8 +88,10 @@ def _add_predict_options(parser: argparse.ArgumentParser) -> None:
                         help="tokens per ESM-2 batch (default: 4096)")
     parser.add_argument("--classifier-batch-size", type=int, default=256, metavar="N",
                         help="rows per classifier batch (default: 256)")
+    parser.add_argument("--min-score", type=_probability, default=DEFAULT_MIN_SCORE, metavar="S",
+                        help=_MIN_SCORE_HELP.format(DEFAULT_MIN_SCORE))
     parser.add_argument("-k", "--keep-intermediate", action="store_true",
-                        help="keep chunk, frame, split and feature files")
+                        help="keep chunk, frame, split and feature files (needed by classify)")
     resume = parser.add_mutually_exclusive_group()
     resume.add_argument("--resume", action="store_true",
                         help="continue a run in an existing output folder")
@@ -88,10 +107,12 @@ def _add_predict_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="model cache (default: $XDG_CACHE_HOME/virnucpro, "
                              "else ~/.cache/virnucpro)")
+    parser.add_argument("--report", action="store_true",
+                        help="also write OUTPUT_DIR/report.html at the end of a successful run")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``virnucpro`` argument parser with its three subcommands."""
+    """The ``virnucpro`` argument parser with its subcommands (``COMMANDS``)."""
     parser = argparse.ArgumentParser(
         prog="virnucpro",
         description="Identify viral sequences with DNABERT-S, ESM-2 and the VirNucPro classifier.",
@@ -112,7 +133,47 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo-models", help="write the small offline demo models to a folder")
     demo.add_argument("directory", type=Path, help="folder to write the models into")
     _add_logging_options(demo)
+    _add_result_commands(sub)
     return parser
+
+
+def _add_result_commands(sub) -> None:
+    """``plot``, ``report`` and ``classify``: commands on a finished run's folder."""
+    run_dir = {"type": Path, "metavar": "RUN_DIR", "help": "the output folder of a predict run"}
+    shown = ("threshold drawn and counted (default: the run's --min-score, else "
+             f"{DEFAULT_MIN_SCORE})")
+    plot = sub.add_parser("plot", help="draw each sequence's chunk scores along it")
+    plot.add_argument("run_dir", **run_dir)
+    plot.add_argument("--sequence", nargs="+", metavar="ID",
+                      help="draw these sequences, in this order (default: the most viral)")
+    plot.add_argument("--top", type=int, default=20, metavar="N",
+                      help="how many sequences without --sequence (default: 20)")
+    plot.add_argument("-o", "--output", type=Path, metavar="FILE",
+                      help="PNG, SVG or PDF by extension (default: RUN_DIR/score_tracks.png)")
+    plot.add_argument("--min-score", type=_probability, metavar="S", help=shown)
+    _add_logging_options(plot)
+
+    report = sub.add_parser("report", help="write a finished run's self-contained HTML report")
+    report.add_argument("run_dir", **run_dir)
+    report.add_argument("-o", "--output", type=Path, metavar="FILE",
+                        help="the page to write (default: RUN_DIR/report.html)")
+    report.add_argument("--min-score", type=_probability, metavar="S", help=shown)
+    _add_logging_options(report)
+
+    classify = sub.add_parser("classify", help="re-run stages 8-9 on a run kept with -k "
+                                               "(another classifier or threshold, no embedding)")
+    classify.add_argument("run_dir", **run_dir)
+    classify.add_argument("-m", "--model", default=None, metavar="300|500|PATH",
+                          help="classifier (default: the file the run used)")
+    classify.add_argument("--min-score", type=_probability, default=DEFAULT_MIN_SCORE,
+                          metavar="S", help=_MIN_SCORE_HELP.format(DEFAULT_MIN_SCORE))
+    classify.add_argument("--classifier-batch-size", type=int, default=256, metavar="N",
+                          help="rows per classifier batch (default: 256)")
+    classify.add_argument("-d", "--device", default="auto",
+                          help="auto, cpu, cuda or cuda:N (default: auto)")
+    classify.add_argument("--cache-dir", type=Path, default=None,
+                          help="model cache, for -m 300 / -m 500")
+    _add_logging_options(classify)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

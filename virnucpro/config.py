@@ -17,6 +17,10 @@ from virnucpro.errors import UsageError
 DEFAULT_DNABERT = "zhihan1996/DNABERT-S"
 DEFAULT_ESM = "esm2_t36_3B_UR50D"
 CHUNK_LENGTHS = (300, 500)
+DEFAULT_MIN_SCORE = 0.5  # the original's per-chunk rule (virnucpro.results.consensus)
+# Result-changing settings added after checkpoints were first written, with the value that
+# earlier runs used: a checkpoint without them is resumed as if it held that value.
+EARLIER_SETTING_VALUES = {"min_score": DEFAULT_MIN_SCORE}
 
 
 def default_cache_dir() -> Path:
@@ -41,6 +45,8 @@ class PipelineConfig:
         dnabert_tokens_per_batch: token budget of one DNABERT-S batch (padded tokens).
         esm_tokens_per_batch: token budget of one ESM-2 batch.
         classifier_batch_size: rows per classifier batch.
+        min_score: the P(virus) a chunk needs to count as viral in ``sequence_summary.tsv``
+            (0.5: the original's rule; the two original tables never change with it).
         sequences_per_file: records per split file (stages 3-4).
         threads: CPU worker processes for translation.
         keep_intermediate: keep chunk, frame, split and feature files after a successful run.
@@ -64,6 +70,7 @@ class PipelineConfig:
     dnabert_tokens_per_batch: int = 16384
     esm_tokens_per_batch: int = 4096
     classifier_batch_size: int = 256
+    min_score: float = DEFAULT_MIN_SCORE
     sequences_per_file: int = 10000
     threads: int = 1
     keep_intermediate: bool = False
@@ -82,6 +89,8 @@ class PipelineConfig:
             raise ValueError("sequences_per_file must be at least 1")
         if self.threads < 1:
             raise ValueError("threads must be at least 1")
+        if not 0.0 <= self.min_score <= 1.0:
+            raise ValueError(f"--min-score must be between 0 and 1, not {self.min_score:g}")
 
     @property
     def model_cache_dir(self) -> Path:
@@ -127,6 +136,7 @@ def result_settings(config: PipelineConfig, models: ResolvedModels) -> dict:
         "esm": models.esm,
         "precision": config.precision,
         "sequences_per_file": config.sequences_per_file,
+        "min_score": config.min_score,
     }
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _FASTA_SUFFIXES = (".fasta", ".fas", ".fna", ".fa", ".ffn", ".faa", ".fsa")
+STATE_DIR = ".virnucpro"  # a run's checkpoints, settings and stage records, in its output folder
 _SPLIT_NAME = re.compile(r"^output_(\d+)\.fa$")
 
 
@@ -108,7 +109,7 @@ class RunPaths:
     @property
     def state_dir(self) -> Path:
         """Checkpoint records of finished stages (see ``virnucpro.pipeline.checkpoint``)."""
-        return self.output_dir / ".virnucpro"
+        return self.output_dir / STATE_DIR
 
     @property
     def lock_file(self) -> Path:

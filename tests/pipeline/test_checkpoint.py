@@ -48,7 +48,7 @@ def test_the_fingerprint_holds_the_resolved_models_not_the_options(run):
     settings = checkpoint.run_fingerprint(fasta, config, models)["settings"]
     assert settings == {"chunk_length": 500, "model": "/cache/classifiers/500_model.pth",
                         "dnabert": "/cache/dnabert-s", "esm": "/cache/esm.pt",
-                        "precision": "auto", "sequences_per_file": 10000}
+                        "precision": "auto", "sequences_per_file": 10000, "min_score": 0.5}
     assert config.model == "500", "the user's settings are never rewritten"
 
 

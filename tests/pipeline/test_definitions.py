@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import inspect
 
-from virnucpro.pipeline.definitions import CLASSIFY, EMBED, KEY_METRICS, PREDICT, PREPROCESS
+from virnucpro.pipeline.definitions import (
+    CLASSIFY,
+    EMBED,
+    KEY_METRICS,
+    PREDICT,
+    PREPROCESS,
+    RECLASSIFY,
+)
 from virnucpro.pipeline.run_summary import stage_key_metrics
 from virnucpro_telemetry import StageRegistry, add_metrics, stage, stage_name, use_registry
 
@@ -13,6 +20,10 @@ def test_predict_is_preprocess_then_embed_then_classify():
     assert PREDICT == PREPROCESS + EMBED + CLASSIFY
     names = [stage_name(function) for function in PREDICT]
     assert len(set(names)) == len(names) == 9
+
+
+def test_reclassify_is_the_same_stage_functions_as_stages_8_and_9():
+    assert RECLASSIFY == PREDICT[7:9] == CLASSIFY[1:]
 
 
 def test_every_stage_takes_paths_config_and_models_first():

@@ -6,12 +6,19 @@ import io
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from virnucpro.results import (
+    SUMMARY_HEADER,
     FramePrediction,
     SequenceCall,
+    chunk_virus_score,
+    chunk_virus_scores,
     consensus_calls,
     format_score,
+    is_viral,
+    read_manifest,
     read_predictions,
     sequence_of_chunk,
     summarise_sequences,
@@ -74,18 +81,83 @@ def test_sequence_of_chunk_keeps_ids_that_contain_chunk():
 def test_summary_lists_every_input_sequence_in_input_order():
     manifest = [("zeta", 1001, 3), ("alpha", 120, 1), ("empty", 0, 0)]
     rows = [_row("zeta_chunk_1F1", 0.9), _row("zeta_chunk_2R1", 0.3), _row("zeta_chunk_2F2", 0.1)]
-    calls = consensus_calls(rows)
-    summary = summarise_sequences(manifest, rows, calls)
+    summary = summarise_sequences(manifest, rows)
     assert [s.sequence_id for s in summary] == ["zeta", "alpha", "empty"]
     zeta, alpha, empty = summary
     assert (zeta.frames_scored, zeta.chunks_scored, zeta.chunks_called_viral) == (3, 2, 1)
-    assert zeta.best_virus_score == pytest.approx(0.9)
+    assert zeta.virus_score == pytest.approx(0.9)
+    assert zeta.viral_fraction == pytest.approx(0.5)
     assert zeta.call == "virus"
+    assert zeta.row()[4:7] == ["0.9", "1", "0.5"]
     assert alpha.call == empty.call == "no_frames"
-    assert alpha.row() == ["alpha", "120", "1", "0", "", "0", "no_frames"]
+    assert alpha.row() == ["alpha", "120", "1", "0", "", "0", "", "no_frames"]
+    assert len(alpha.row()) == len(SUMMARY_HEADER)
+    assert SUMMARY_HEADER[4] == "virus_score" and "viral_fraction" in SUMMARY_HEADER
 
 
 def test_call_is_others_when_most_chunks_are_not_viral():
-    entry = SequenceCall("x", 1500, 3, frames_scored=4, best_virus_score=0.6,
+    entry = SequenceCall("x", 1500, 3, frames_scored=4, virus_score=0.6,
                          chunks_scored=3, chunks_called_viral=1)
     assert entry.call == "others"
+    assert entry.viral_fraction == pytest.approx(1 / 3)
+
+
+def test_chunk_score_is_the_original_rule_as_a_number():
+    # frames at P(virus) 0.7 and 0.2: max score2 0.7 < max score1 0.8, the original says others
+    assert chunk_virus_score(0.8, 0.7) == pytest.approx(0.45)
+    assert chunk_virus_score(0.1, 0.9) == pytest.approx(0.9), "one frame: its own P(virus)"
+    assert is_viral(chunk_virus_score(0.5, 0.5)), "a tie is viral, as in the original"
+
+
+@pytest.mark.parametrize("run", REFERENCE_RUNS)
+def test_default_threshold_counts_the_chunks_the_original_calls_viral(reference_dir, run):
+    path = reference_dir / "original_tool" / run / "prediction_results.txt"
+    scores = chunk_virus_scores(read_predictions(path))
+    calls = consensus_calls(read_predictions(path))
+    assert list(scores) == list(calls)
+    assert {chunk: is_viral(score) for chunk, score in scores.items()} == calls
+
+
+_SCORES = st.floats(min_value=0.0, max_value=1.0, width=32)
+_FRAMES = st.lists(
+    st.tuples(st.integers(0, 3), st.sampled_from(["F1", "F2", "F3", "R1", "R2", "R3"]), _SCORES),
+    max_size=40,
+)
+
+
+def _frames(drawn) -> list[FramePrediction]:
+    return [_row(f"s{chunk % 2}_chunk_{chunk}{frame}", float(np.float32(virus)))
+            for chunk, frame, virus in drawn]
+
+
+@given(_FRAMES, st.lists(_SCORES, min_size=2, max_size=6))
+def test_a_higher_min_score_never_adds_viral_calls(drawn, thresholds):
+    manifest = [("s0", 2000, 4), ("s1", 2000, 4)]
+    rows = _frames(drawn)
+    previous = None
+    for threshold in sorted(thresholds):
+        summary = summarise_sequences(manifest, rows, threshold)
+        viral = {s.sequence_id: s.chunks_called_viral for s in summary}
+        called = {s.sequence_id for s in summary if s.call == "virus"}
+        if previous is not None:
+            assert all(viral[name] <= previous[0][name] for name in viral)
+            assert called <= previous[1]
+        previous = (viral, called)
+
+
+@given(_FRAMES)
+def test_the_summary_at_the_default_follows_the_consensus_file(drawn):
+    rows = _frames(drawn)
+    calls = consensus_calls(rows)
+    summary = summarise_sequences([("s0", 2000, 4), ("s1", 2000, 4)], rows)
+    for entry in summary:
+        mine = [viral for chunk, viral in calls.items()
+                if sequence_of_chunk(chunk) == entry.sequence_id]
+        assert entry.chunks_called_viral == sum(mine)
+        assert entry.chunks_scored == len(mine)
+
+
+def test_manifest_rows_are_read_as_numbers(tmp_path):
+    path = tmp_path / "m.tsv"
+    path.write_text("id\tlength\tchunks\na\t10\t1\n")
+    assert list(read_manifest(path)) == [("a", 10, 1)]

@@ -38,3 +38,12 @@ def main(args: argparse.Namespace) -> None:
         logger.info("Results in %s:", paths.output_dir)
         for path in paths.results():
             logger.info("  %s", path.name)
+        if getattr(args, "report", False):
+            _write_report(paths.output_dir)
+
+
+def _write_report(run_dir: Path) -> None:
+    """``--report``: the run's HTML report, its timings from the records the run just saved."""
+    from virnucpro.report import write_report  # imports matplotlib
+
+    logger.info("  %s", write_report(run_dir).name)

@@ -18,7 +18,12 @@ from pathlib import Path
 
 from virnucpro import __version__
 from virnucpro.atomic import atomic_open
-from virnucpro.config import PipelineConfig, ResolvedModels, result_settings
+from virnucpro.config import (
+    EARLIER_SETTING_VALUES,
+    PipelineConfig,
+    ResolvedModels,
+    result_settings,
+)
 from virnucpro_telemetry import stage_name
 
 FORMAT_VERSION = 1
@@ -35,11 +40,16 @@ def file_sha256(path: Path) -> str:
 
 
 def run_fingerprint(input_path: Path, config: PipelineConfig, models: ResolvedModels) -> dict:
-    """What a resumed run must share with the run it continues."""
+    """What a resumed run must share with the run it continues.
+
+    ``given`` (the input path and ``-m`` as typed) is not compared on resume; ``virnucpro
+    classify`` reads it to find the run's files and model again.
+    """
     return {
         "format": FORMAT_VERSION,
         "input_sha256": file_sha256(input_path),
         "settings": result_settings(config, models),
+        "given": {"input": str(input_path), "model": config.model},
     }
 
 
@@ -52,8 +62,9 @@ def describe_changes(previous: dict, current: dict) -> list[str]:
         changes.append("the input file's contents changed")
     old_settings = previous.get("settings", {})
     for name, value in current["settings"].items():
-        if old_settings.get(name) != value:
-            changes.append(f"{name} was {old_settings.get(name)!r}, now {value!r}")
+        old_value = old_settings.get(name, EARLIER_SETTING_VALUES.get(name))
+        if old_value != value:
+            changes.append(f"{name} was {old_value!r}, now {value!r}")
     return changes
 
 
@@ -88,6 +99,10 @@ class RunState:
     def any_done(self) -> bool:
         """Whether any stage is marked finished."""
         return self.done_dir.is_dir() and any(self.done_dir.iterdir())
+
+    def clear(self, stage: Callable) -> None:
+        """Forget that ``stage`` finished (before its outputs are rewritten)."""
+        (self.done_dir / _slug(stage_name(stage))).unlink(missing_ok=True)
 
     def mark_done(self, stage: Callable, metrics: dict | None = None) -> None:
         """Record that ``stage`` finished; call it only once the stage's outputs are written.

@@ -33,6 +33,8 @@ EMBED: Pipeline = (extract_dnabert_features, extract_esm_features)
 CLASSIFY: Pipeline = (merge_features, predict_frames, score_consensus)
 # ``virnucpro predict``: all nine stages.
 PREDICT: Pipeline = PREPROCESS + EMBED + CLASSIFY
+# ``virnucpro classify``: stages 8-9 again, from the merged features a run kept with ``-k``.
+RECLASSIFY: Pipeline = (predict_frames, score_consensus)
 
 # The summary's key metrics: label -> (stage, metric that the stage records).
 KEY_METRICS: dict[str, tuple[Stage, str]] = {

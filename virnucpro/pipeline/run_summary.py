@@ -1,16 +1,23 @@
-"""The timing summary that ends a run, with its key metrics read from the stages."""
+"""The timing summary that ends a run, with its key metrics read from the stages, and the
+stage records kept in the run folder for ``virnucpro report``."""
 
 from __future__ import annotations
 
+import logging
+
 from virnucpro.config import PipelineConfig, ResolvedModels
 from virnucpro.errors import VirNucProError
+from virnucpro.paths import RunPaths
 from virnucpro.pipeline.checkpoint import RunState
 from virnucpro.pipeline.definitions import KEY_METRICS, Pipeline
 from virnucpro.pipeline.distributed import World
 from virnucpro.pipeline.stage_runner import stage_metric
+from virnucpro.stage_records import save_records
 from virnucpro_telemetry import StageRegistry, log_summary
 
 _STAGE_REACHED_ITS_END = ("ok", "skipped")  # StageRecord.status of a finished or skipped stage
+
+logger = logging.getLogger(__name__)
 
 
 def stage_key_metrics(registry: StageRegistry, pipeline: Pipeline,
@@ -86,3 +93,15 @@ def log_prediction_summary(
         "Device": _device_description(device, config.precision, world),
     }
     log_summary(registry, baseline_seconds=config.baseline_seconds, key_metrics=key_metrics)
+
+
+def keep_stage_records(paths: RunPaths, registry: StageRegistry) -> None:
+    """Save the run's stage records into ``.virnucpro/`` (under torchrun: rank 0's merged ones).
+
+    A failure to save them is logged, never raised: the run's results do not depend on them.
+    """
+    try:
+        save_records(paths.output_dir, registry)
+    except OSError as error:
+        logger.warning("could not save the stage records into %s (%s); "
+                       "`virnucpro report` will show no timings", paths.state_dir, error)

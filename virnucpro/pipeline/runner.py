@@ -17,7 +17,12 @@ from virnucpro.paths import RunPaths, input_stem
 from virnucpro.pipeline.definitions import PREDICT, PREPROCESS
 from virnucpro.pipeline.distributed import World
 from virnucpro.pipeline.run_lock import output_folder_lock
-from virnucpro.pipeline.run_summary import log_prediction_summary, stage_key_metrics, summary_due
+from virnucpro.pipeline.run_summary import (
+    keep_stage_records,
+    log_prediction_summary,
+    stage_key_metrics,
+    summary_due,
+)
 from virnucpro.pipeline.stage_runner import check_input, run_stages
 from virnucpro.pipeline.torchrun import run_launched
 from virnucpro.pipeline.workspace import close_run, open_run
@@ -40,8 +45,9 @@ def run_prediction(
     """Run all nine stages on ``input_path``; return the run's paths.
 
     Holds the output folder's lock for the whole run (``virnucpro.pipeline.run_lock``; under
-    torchrun only rank 0 takes it). Logs the timing summary at the end, also when a stage fails
-    (the error is then re-raised), unless the run stopped before any stage finished.
+    torchrun only rank 0 takes it). Logs the timing summary at the end and saves the stage
+    records into ``.virnucpro/``, also when a stage fails (the error is then re-raised), unless
+    the run stopped before any stage finished.
 
     Args:
         input_path: the FASTA file (plain or gzip).
@@ -77,6 +83,7 @@ def _predict_in_this_process(input_path: Path, paths: RunPaths, config: Pipeline
             run_stages(PREDICT, paths, config, models, state)
         finally:
             log_prediction_summary(registry, PREDICT, config, models, world, state=state)
+            keep_stage_records(paths, registry)
     close_run(paths, config, models)
 
 

@@ -23,7 +23,7 @@ from virnucpro.pipeline import distributed, run_lock
 from virnucpro.pipeline.checkpoint import RunState
 from virnucpro.pipeline.definitions import CLASSIFY, EMBED, PREDICT, PREPROCESS
 from virnucpro.pipeline.distributed import FeaturePlan, RankOutcome, World
-from virnucpro.pipeline.run_summary import log_prediction_summary
+from virnucpro.pipeline.run_summary import keep_stage_records, log_prediction_summary
 from virnucpro.pipeline.stage_runner import check_input, recorded_metrics, run_stages
 from virnucpro.pipeline.workspace import close_run, open_run
 from virnucpro_telemetry import StageRegistry, skip_stage, stage_name, use_registry
@@ -159,6 +159,8 @@ def _run_rank(input_path, paths, config, world, main_run: _MainRun) -> RunPaths:
         if world.is_main:
             log_prediction_summary(registry, PREDICT, config, main_run.models, world, device,
                                    state=main_run.state)
+            if main_run.state is not None:  # the output folder is this run's
+                keep_stage_records(paths, registry)
         # Keep every rank alive until rank 0 has reported: torchrun stops the whole job as
         # soon as one rank exits with an error.
         distributed.barrier()

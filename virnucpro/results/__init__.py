@@ -4,7 +4,15 @@ Torch-free (numpy and the standard library). The public names are re-exported he
 ``from virnucpro.results import read_predictions`` works without knowing the module.
 """
 
-from virnucpro.results.consensus import CONSENSUS_HEADER, consensus_calls, write_consensus
+from virnucpro.results.consensus import (
+    CONSENSUS_HEADER,
+    DEFAULT_MIN_SCORE,
+    chunk_virus_score,
+    chunk_virus_scores,
+    consensus_calls,
+    is_viral,
+    write_consensus,
+)
 from virnucpro.results.predictions import (
     LABELS,
     PREDICTION_HEADER,
@@ -25,13 +33,17 @@ from virnucpro.results.sequence_summary import (
 
 __all__ = [
     "CONSENSUS_HEADER",
+    "DEFAULT_MIN_SCORE",
     "LABELS",
     "PREDICTION_HEADER",
     "SUMMARY_HEADER",
     "FramePrediction",
     "SequenceCall",
+    "chunk_virus_score",
+    "chunk_virus_scores",
     "consensus_calls",
     "format_score",
+    "is_viral",
     "read_manifest",
     "read_predictions",
     "sequence_of_chunk",

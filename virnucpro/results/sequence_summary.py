@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from virnucpro.results.consensus import DEFAULT_MIN_SCORE, chunk_virus_scores, is_viral
 from virnucpro.results.predictions import FramePrediction
 
 SUMMARY_HEADER = (
-    "sequence_id", "length", "chunks", "frames_scored", "best_virus_score",
-    "chunks_called_viral", "call",
+    "sequence_id", "length", "chunks", "frames_scored", "virus_score",
+    "chunks_called_viral", "viral_fraction", "call",
 )
 
 
@@ -23,15 +24,29 @@ def sequence_of_chunk(chunk_id: str) -> str:
 
 @dataclass
 class SequenceCall:
-    """The per-sequence line of ``sequence_summary.tsv``."""
+    """The per-sequence line of ``sequence_summary.tsv``.
+
+    Attributes:
+        virus_score: the highest P(virus) of the sequence's chunks (``chunk_virus_score``);
+            None when no frame was scored.
+        chunks_scored: chunks with at least one scored frame.
+        chunks_called_viral: scored chunks whose P(virus) reaches the run's ``--min-score``.
+    """
 
     sequence_id: str
     length: int
     chunks: int
     frames_scored: int = 0
-    best_virus_score: float | None = None
+    virus_score: float | None = None
     chunks_scored: int = 0
     chunks_called_viral: int = 0
+
+    @property
+    def viral_fraction(self) -> float | None:
+        """Viral chunks / scored chunks; None when no chunk was scored."""
+        if self.chunks_scored == 0:
+            return None
+        return self.chunks_called_viral / self.chunks_scored
 
     @property
     def call(self) -> str:
@@ -41,9 +56,14 @@ class SequenceCall:
         return "virus" if 2 * self.chunks_called_viral >= self.chunks_scored else "others"
 
     def row(self) -> list[str]:
-        best = "" if self.best_virus_score is None else f"{self.best_virus_score:.6g}"
+        """The fields of the line, in ``SUMMARY_HEADER`` order (empty: no scored frame)."""
         return [self.sequence_id, str(self.length), str(self.chunks), str(self.frames_scored),
-                best, str(self.chunks_called_viral), self.call]
+                _number(self.virus_score), str(self.chunks_called_viral),
+                _number(self.viral_fraction), self.call]
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.6g}"
 
 
 def read_manifest(path: Path) -> Iterator[tuple[str, int, int]]:
@@ -58,23 +78,31 @@ def read_manifest(path: Path) -> Iterator[tuple[str, int, int]]:
 def summarise_sequences(
     manifest: Iterable[tuple[str, int, int]],
     predictions: Iterable[FramePrediction],
-    calls: dict[str, bool],
+    min_score: float = DEFAULT_MIN_SCORE,
 ) -> list[SequenceCall]:
-    """One :class:`SequenceCall` per input record, in input order."""
+    """One :class:`SequenceCall` per input record, in input order.
+
+    Args:
+        manifest: ``id, length, chunks`` of every input record (``read_manifest``).
+        predictions: the frame scores (``read_predictions``).
+        min_score: the P(virus) a chunk needs to count as viral; 0.5 is the original's rule, so
+            the chunks counted then are those ``prediction_results_highestscore.csv`` calls viral.
+    """
     summary = {sid: SequenceCall(sid, length, chunks) for sid, length, chunks in manifest}
-    for row in predictions:
-        entry = summary[sequence_of_chunk(row.chunk_id)]
-        entry.frames_scored += 1
-        if entry.best_virus_score is None or row.score2 > entry.best_virus_score:
-            entry.best_virus_score = row.score2
-    for chunk_id, is_virus in calls.items():
+    frames = list(predictions)
+    for row in frames:
+        summary[sequence_of_chunk(row.chunk_id)].frames_scored += 1
+    for chunk_id, score in chunk_virus_scores(frames).items():
         entry = summary[sequence_of_chunk(chunk_id)]
         entry.chunks_scored += 1
-        entry.chunks_called_viral += int(is_virus)
+        entry.chunks_called_viral += int(is_viral(score, min_score))
+        if entry.virus_score is None or score > entry.virus_score:
+            entry.virus_score = score
     return list(summary.values())
 
 
 def write_sequence_summary(handle: TextIO, calls: Iterable[SequenceCall]) -> None:
+    """Write the header and one tab-separated line per sequence."""
     handle.write("\t".join(SUMMARY_HEADER) + "\n")
     for entry in calls:
         handle.write("\t".join(entry.row()) + "\n")

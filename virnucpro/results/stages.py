@@ -27,14 +27,16 @@ def score_consensus(
 
     Args:
         paths: the run's files.
-        config: the run's settings (not read: the stages share one signature).
-        models: the resolved models (not read).
+        config: the run's settings (``min_score``: the P(virus) a chunk needs to count as
+            viral in the sequence summary; the consensus file keeps the original's rule).
+        models: the resolved models (not read: the stages share one signature).
     """
     calls = consensus_calls(read_predictions(paths.prediction_results))
     with atomic_open(paths.consensus_results) as handle:
         write_consensus(handle, calls)
     summary = summarise_sequences(
-        read_manifest(paths.sequence_manifest), read_predictions(paths.prediction_results), calls
+        read_manifest(paths.sequence_manifest), read_predictions(paths.prediction_results),
+        config.min_score,
     )
     with atomic_open(paths.sequence_summary) as handle:
         write_sequence_summary(handle, summary)
