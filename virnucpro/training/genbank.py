@@ -136,9 +136,24 @@ def _parse_records(handle: IO[str], path: Path) -> Iterator:
                     f"{path}: record {number}: not a valid GenBank record ({_first_line(error)}); "
                     "is the file complete and in GenBank flat-file format?"
                 ) from None
-        for warning in caught:
-            logger.warning("%s: record %d: %s", path, number, _first_line(warning.message))
+        _report_parser_warnings([_first_line(w.message) for w in caught], path, number)
         yield record
+
+
+# Biopython only warns about these, but they mean a damaged or truncated file (a partial
+# download): the record's sequence is not what its LOCUS line says.
+_DAMAGE = ("Premature end of file", "Expected sequence length")
+
+
+def _report_parser_warnings(messages: list[str], path: Path, number: int) -> None:
+    """Log Biopython's warnings about a record; raise for those that mean a damaged file."""
+    for message in messages:
+        if message.startswith(_DAMAGE):
+            raise InputError(
+                f"{path}: record {number}: not a valid GenBank record ({message}); is the file "
+                "complete? download it again"
+            )
+        logger.warning("%s: record %d: %s", path, number, message)
 
 
 @contextlib.contextmanager
