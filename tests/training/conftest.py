@@ -40,7 +40,8 @@ def original_chunks(record_id: str, sequence: str, size: int) -> list[tuple[str,
     more = surplus - sum(steps)
     steps = [lower + 1] * more + [lower] * (count - 1 - more) + [0]
     chunks, moved = [], 0
-    for a, step in zip(range(0, length, size), steps, strict=True):
+    # zip stops at the shorter: the step list can be one longer (the original relies on it).
+    for a, step in zip(range(0, length, size), steps, strict=False):
         start = a - moved if a > 1 else a
         chunks.append((f"{record_id}_chunk_{a // size + 1}", sequence[start : start + size]))
         moved += step
