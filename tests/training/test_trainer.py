@@ -173,3 +173,20 @@ def test_log_and_metrics_tables(data, tmp_path):
 def test_bad_options_are_usage_errors(change, message):
     with pytest.raises(UsageError, match=message):
         TrainingOptions(**change)
+
+
+def test_training_data_gathers_each_split_by_frame_id():
+    from virnucpro.errors import InputError
+    from virnucpro.training.dataset import FrameRow
+    from virnucpro.training.tensors import training_data
+
+    rows = [FrameRow(f"r{i}_chunk_1F1", f"r{i}", "s.gb", "g", i % 2) for i in range(6)]
+    pairs = list(zip(rows, ["train", "train", "val", "test", "train", "val"], strict=True))
+    ids = [row.frame_id for row in reversed(rows)]
+    features = torch.arange(6.0)[:, None].repeat(1, 3)  # row k holds k
+    data = training_data(pairs, ids, features)
+    assert data.train.features[:, 0].tolist() == [5.0, 4.0, 1.0]  # r0, r1, r4 sit at 5, 4, 1
+    assert data.train.labels.tolist() == [0, 1, 0]
+    assert data.val.labels.tolist() == [0, 1] and len(data.test.labels) == 1
+    with pytest.raises(InputError, match="1 frame\\(s\\) of the dataset have no features"):
+        training_data(pairs, ids[:-1], features[:-1])
