@@ -2,7 +2,7 @@
 
 Runs on the offline demo models (written to a temporary folder), so it needs no download.
 The original tool embeds DNABERT-S one sequence at a time and ESM-2 in fair-esm batches of
-2,048 tokens; both are timed here next to the batched embedders of ``virnucpro.features``,
+2,048 tokens; both are timed here next to the batched embedders of ``virnucpro.embedding``,
 in the same process, on the same random 500 bp chunks and their longest protein frames.
 
     python benchmarks/bench_embed.py [--sequences 300] [--threads 2]
@@ -22,12 +22,12 @@ from pathlib import Path
 
 import torch
 
-from virnucpro.features.dnabert import DNABertEmbedder
-from virnucpro.features.esm import ESMEmbedder
-from virnucpro.models.demo import write_demo_models
-from virnucpro.models.dnabert_loading import load_dnabert_s
-from virnucpro.models.dnabert_s import DNABertS
-from virnucpro.models.esm_loading import load_esm2
+from virnucpro.embedding.dnabert_embedder import DNABertEmbedder
+from virnucpro.embedding.dnabert_loading import load_dnabert_s
+from virnucpro.embedding.dnabert_s import DNABertS
+from virnucpro.embedding.esm_embedder import ESMEmbedder
+from virnucpro.embedding.esm_loading import load_esm2
+from virnucpro.pipeline.demo import write_demo_models
 
 RESIDUES = "ACDEFGHIKLMNPQRSTVWY"
 

@@ -4,7 +4,7 @@ Generates a seeded FASTA input (by default 100,000 sequences of 300-3,000 bp, ha
 stop-free coding stretches so that frames are kept), then runs, each in its own process so that
 peak memory is measured apart:
 
-* the fast path: ``virnucpro.stages.preprocess`` stages 1-4 with one worker, on the full input
+* the fast path: ``virnucpro.sequence.stages`` stages 1-4 with one worker, on the full input
   and on its first tenth (peak RSS of both shows whether memory grows with the input);
 * the same with ``--threads 2`` (translation in two worker processes);
 * the baseline: the original tool's steps written plainly (Biopython parsing and writing, chunks
@@ -93,19 +93,13 @@ def run_fast(input_path: Path, output_dir: Path, threads: int, clock: Clock) -> 
     """Stages 1-4 of virnucpro, as the pipeline runs them."""
     from virnucpro.config import PipelineConfig
     from virnucpro.paths import RunPaths
-    from virnucpro.stages import preprocess
+    from virnucpro.pipeline.definitions import PREPROCESS
     from virnucpro_telemetry import StageRegistry, use_registry
 
     config = PipelineConfig(chunk_length=500, threads=threads, progress=False)
     paths = RunPaths(input_path, output_dir, 500)
-    stages = (
-        preprocess.chunk_sequences,
-        preprocess.translate_chunks,
-        preprocess.split_nucleotide_file,
-        preprocess.split_protein_file,
-    )
     with use_registry(StageRegistry()):
-        for name, stage in zip(STAGES, stages, strict=True):
+        for name, stage in zip(STAGES, PREPROCESS, strict=True):
             clock.time(name, stage, paths, config)
 
 

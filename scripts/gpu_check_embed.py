@@ -72,8 +72,8 @@ def esm_inputs(count: int, alphabet, rng: random.Random) -> list[list[int]]:
 
 def build_dnabert(small: bool, device: torch.device):
     """A randomly initialised DNABERT-S and its embedder factory."""
-    from virnucpro.features.dnabert import DNABertEmbedder
-    from virnucpro.models.dnabert_s import DNABertS
+    from virnucpro.embedding.dnabert_embedder import DNABertEmbedder
+    from virnucpro.embedding.dnabert_s import DNABertS
 
     config = DNABERT_SMALL if small else DNABERT_FULL
     with device:
@@ -92,7 +92,7 @@ def build_esm(small: bool, device: torch.device):
     from esm.data import Alphabet
     from esm.model.esm2 import ESM2
 
-    from virnucpro.features.esm import ESMEmbedder
+    from virnucpro.embedding.esm_embedder import ESMEmbedder
 
     alphabet = Alphabet.from_architecture("ESM-1b")
     with device:

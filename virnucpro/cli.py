@@ -1,27 +1,33 @@
 """The command line: parse arguments, set up logging, call one command, map errors to exit codes.
 
-Heavy libraries (torch, transformers, esm) are imported by the commands that need them, so
-``virnucpro --help`` and ``virnucpro preprocess`` start fast.
+Each subcommand is one module of ``virnucpro.commands`` with a ``main(args)``; they are imported
+here statically and import nothing from this module. Heavy libraries (torch, transformers, esm)
+are imported only once a command runs the stages that need them, so ``virnucpro --help`` and
+``virnucpro preprocess`` start fast.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from virnucpro import __version__
-from virnucpro.config import CHUNK_LENGTHS, DEFAULT_DNABERT, DEFAULT_ESM, PipelineConfig
-from virnucpro.errors import UsageError, VirNucProError
+from virnucpro.commands import demo_models, predict, preprocess
+from virnucpro.config import CHUNK_LENGTHS, DEFAULT_DNABERT, DEFAULT_ESM
+from virnucpro.errors import VirNucProError
 from virnucpro.logs import configure_logging, verbosity_level
 
 logger = logging.getLogger("virnucpro")
 
-# subcommand -> module under virnucpro.commands with a main(args) -> None
-_COMMANDS = {"predict": "predict", "preprocess": "preprocess", "demo-models": "demo_models"}
+# subcommand -> the function that runs it
+COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "predict": predict.main,
+    "preprocess": preprocess.main,
+    "demo-models": demo_models.main,
+}
 
 
 def _add_logging_options(parser: argparse.ArgumentParser) -> None:
@@ -105,28 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def config_from_args(args: argparse.Namespace) -> PipelineConfig:
-    """The :class:`PipelineConfig` that the parsed options describe."""
-    options = {
-        name: getattr(args, name)
-        for name in PipelineConfig.__dataclass_fields__
-        if getattr(args, name, None) is not None
-    }
-    if getattr(args, "model", None) is None:
-        options["model"] = str(args.chunk_length)
-    try:
-        return PipelineConfig(**options)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit status (see ``virnucpro.errors``)."""
     args = build_parser().parse_args(argv)
     configure_logging(verbosity_level(args.verbose, args.quiet), args.log_file)
-    command = importlib.import_module(f"virnucpro.commands.{_COMMANDS[args.command]}")
     try:
-        command.main(args)
+        COMMANDS[args.command](args)
     except VirNucProError as error:
         logger.error("%s", error, exc_info=args.verbose > 0)
         return error.exit_code

@@ -1,17 +1,22 @@
-"""The one configuration object that every stage receives."""
+"""What a run was asked to do (:class:`PipelineConfig`) and the models that resolves to.
+
+Two immutable values: :class:`PipelineConfig` holds the settings exactly as the user gave them
+(``model`` stays ``"500"`` or the path typed); :class:`ResolvedModels` holds the local model
+files and device that ``virnucpro.pipeline.model_resolution`` derives from them once per run.
+"""
 
 from __future__ import annotations
 
+import argparse
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+from virnucpro.errors import UsageError
 
 DEFAULT_DNABERT = "zhihan1996/DNABERT-S"
 DEFAULT_ESM = "esm2_t36_3B_UR50D"
 CHUNK_LENGTHS = (300, 500)
-
-# Settings that change what a run writes; a resumed run must match them (see checkpoint.py).
-RESULT_SETTINGS = ("chunk_length", "model", "dnabert", "esm", "precision", "sequences_per_file")
 
 
 def default_cache_dir() -> Path:
@@ -22,14 +27,15 @@ def default_cache_dir() -> Path:
 
 @dataclass(frozen=True)
 class PipelineConfig:
-    """Everything a run needs besides its input and output paths.
+    """The settings of a run as the user gave them (never rewritten with resolved values).
 
     Attributes:
         output_dir: where outputs go; None means ``<input stem>_virnucpro`` in the current folder.
         chunk_length: 300 or 500; the chunk size and the published classifier it pairs with.
-        model: classifier: ``"300"``, ``"500"`` (published files, downloaded and cached) or a path.
-        dnabert: DNABERT-S hub id or local directory.
-        esm: ESM-2 model name (fair-esm) or local checkpoint path.
+        model: classifier as asked for: ``"300"``, ``"500"`` (published files, downloaded and
+            cached) or a path.
+        dnabert: DNABERT-S hub id or local directory, as asked for.
+        esm: ESM-2 model name (fair-esm) or local checkpoint path, as asked for.
         device: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
         precision: ``auto``, ``fp32``, ``fp16`` or ``bf16`` (GPU only; CPU always runs fp32).
         dnabert_tokens_per_batch: token budget of one DNABERT-S batch (padded tokens).
@@ -79,7 +85,65 @@ class PipelineConfig:
         """The model cache in use."""
         return self.cache_dir if self.cache_dir is not None else default_cache_dir()
 
-    def result_settings(self) -> dict:
-        """The settings that change results, as plain data (for checkpoint hashes)."""
-        values = asdict(self)
-        return {name: values[name] for name in RESULT_SETTINGS}
+
+@dataclass(frozen=True)
+class ResolvedModels:
+    """The models a run uses, resolved once from its :class:`PipelineConfig`.
+
+    Attributes:
+        dnabert: DNABERT-S to load: a local directory, or a hub id downloaded on first load.
+        esm: ESM-2 to load: a local checkpoint, or a fair-esm name downloaded on first load.
+        classifier: the classifier file's path (the cached published file, the demo file, or the
+            user's path as typed).
+        device: the device spec the models run on in this process: the user's ``--device``, or
+            under ``torchrun`` this rank's own GPU.
+        demo: True for the offline demo models (meaningless calls).
+    """
+
+    dnabert: str
+    esm: str
+    classifier: str
+    device: str
+    demo: bool = False
+
+    def on_device(self, device: str) -> ResolvedModels:
+        """The same model files, run on ``device`` (a torchrun rank runs rank 0's on its own)."""
+        return replace(self, device=device)
+
+
+def result_settings(config: PipelineConfig, models: ResolvedModels) -> dict:
+    """The settings that change results, as plain data (for the checkpoint fingerprint).
+
+    The models are the resolved ones, so a published classifier counts by its cached file and
+    ``--demo`` by the demo files, as in the checkpoints of earlier versions.
+    """
+    return {
+        "chunk_length": config.chunk_length,
+        "model": models.classifier,
+        "dnabert": models.dnabert,
+        "esm": models.esm,
+        "precision": config.precision,
+        "sequences_per_file": config.sequences_per_file,
+    }
+
+
+def config_from_args(args: argparse.Namespace, **overrides) -> PipelineConfig:
+    """The :class:`PipelineConfig` that the parsed command-line options describe.
+
+    Without ``-m`` the classifier is the published one of the chunk length (``-l``).
+    ``overrides`` set fields the command decides (``progress=False`` on torchrun's other ranks).
+
+    Raises:
+        UsageError: an option value that the configuration refuses.
+    """
+    options = {
+        name: getattr(args, name)
+        for name in PipelineConfig.__dataclass_fields__
+        if getattr(args, name, None) is not None
+    }
+    if getattr(args, "model", None) is None:
+        options["model"] = str(args.chunk_length)
+    try:
+        return PipelineConfig(**{**options, **overrides})
+    except ValueError as error:
+        raise UsageError(str(error)) from None

@@ -6,11 +6,20 @@ import dataclasses
 
 import pytest
 
-from virnucpro.config import PipelineConfig
+from virnucpro.config import PipelineConfig, ResolvedModels
 from virnucpro.errors import UsageError
 from virnucpro.paths import RunPaths
-from virnucpro.pipeline.checkpoint import RunState, describe_changes, run_fingerprint
+from virnucpro.pipeline import checkpoint
+from virnucpro.pipeline.checkpoint import RunState, describe_changes
 from virnucpro.pipeline.workspace import prepare_output_dir, remove_intermediates
+from virnucpro.sequence.stages import chunk_sequences, translate_chunks
+
+
+def run_fingerprint(fasta, config: PipelineConfig) -> dict:
+    """The fingerprint of a run whose models resolve to what ``config`` names."""
+    models = ResolvedModels(dnabert=config.dnabert, esm=config.esm, classifier=config.model,
+                            device=config.device)
+    return checkpoint.run_fingerprint(fasta, config, models)
 
 
 @pytest.fixture
@@ -31,6 +40,18 @@ def test_fingerprint_changes_are_described(run):
     assert describe_changes(after, after) == []
 
 
+def test_the_fingerprint_holds_the_resolved_models_not_the_options(run):
+    fasta, _ = run
+    config = PipelineConfig(model="500", demo=True)
+    models = ResolvedModels(dnabert="/cache/dnabert-s", esm="/cache/esm.pt",
+                            classifier="/cache/classifiers/500_model.pth", device="cpu", demo=True)
+    settings = checkpoint.run_fingerprint(fasta, config, models)["settings"]
+    assert settings == {"chunk_length": 500, "model": "/cache/classifiers/500_model.pth",
+                        "dnabert": "/cache/dnabert-s", "esm": "/cache/esm.pt",
+                        "precision": "auto", "sequences_per_file": 10000}
+    assert config.model == "500", "the user's settings are never rewritten"
+
+
 def test_settings_that_do_not_change_results_are_not_in_the_fingerprint(run):
     fasta, _ = run
     base = run_fingerprint(fasta, PipelineConfig())
@@ -42,10 +63,11 @@ def test_stage_marks_survive_a_new_state_object(run):
     _, paths = run
     state = prepare_output_dir(paths, {"format": 1, "input_sha256": "x", "settings": {}},
                                resume=False, force=False)
-    assert not state.is_done("Sequence Chunking")
-    state.mark_done("Sequence Chunking")
-    assert RunState(paths.state_dir).is_done("Sequence Chunking")
-    assert not RunState(paths.state_dir).is_done("Six-Frame Translation")
+    assert not state.is_done(chunk_sequences)
+    state.mark_done(chunk_sequences)
+    assert RunState(paths.state_dir).is_done(chunk_sequences)
+    assert not RunState(paths.state_dir).is_done(translate_chunks)
+    assert (paths.state_dir / "done" / "sequence-chunking").read_text() == "Sequence Chunking\n"
 
 
 def test_a_non_empty_directory_needs_resume_or_force(run):
@@ -87,7 +109,7 @@ def test_force_removes_only_the_runs_own_outputs(run):
     fasta, paths = run
     fingerprint = run_fingerprint(fasta, PipelineConfig())
     state = prepare_output_dir(paths, fingerprint, False, False)
-    state.mark_done("Sequence Chunking")
+    state.mark_done(chunk_sequences)
     paths.chunked_fasta.write_text(">x\nA\n")
     paths.prediction_results.write_text("old")
     (paths.output_dir / "user_notes.txt").write_text("keep me")
@@ -95,7 +117,7 @@ def test_force_removes_only_the_runs_own_outputs(run):
     state = prepare_output_dir(paths, fingerprint, resume=False, force=True)
 
     assert not paths.chunked_fasta.exists() and not paths.prediction_results.exists()
-    assert not state.is_done("Sequence Chunking")
+    assert not state.is_done(chunk_sequences)
     assert (paths.output_dir / "user_notes.txt").read_text() == "keep me"
 
 

@@ -73,3 +73,29 @@ def test_rank_device_puts_each_rank_on_its_local_gpu(monkeypatch):
     world = World(rank=5, size=8, local_rank=1, launched=True)
     assert rank_device("auto", world) == rank_device("cuda", world) == "cuda:1"
     assert rank_device("cuda:0", world) == "cuda:0"
+
+
+def test_feature_plan_spreads_missing_files_and_skips_finished_stages(tmp_path):
+    from virnucpro.embedding.stages import SPLIT_FILES, extract_dnabert_features
+    from virnucpro.paths import RunPaths
+    from virnucpro.pipeline.checkpoint import RunState
+    from virnucpro.pipeline.definitions import EMBED
+    from virnucpro.pipeline.distributed import plan_feature_work
+
+    paths = RunPaths(tmp_path / "reads.fa", tmp_path, 500)
+    for folder in (paths.nucleotide_split_dir, paths.protein_split_dir):
+        folder.mkdir()
+    for index, residues in ((1, 900), (2, 300), (3, 300), (4, 300)):
+        paths.nucleotide_split(index).write_text(">a\n" + "A" * residues + "\n")
+        paths.protein_split(index).write_text(">a\n" + "M" * (residues // 3) + "\n")
+    paths.esm_features(2).write_bytes(b"written before")
+    state = RunState(paths.state_dir)
+    state.done_dir.mkdir(parents=True)
+    state.mark_done(extract_dnabert_features)
+    files = {stage: SPLIT_FILES[stage](paths) for stage in EMBED}
+
+    plan = plan_feature_work(paths.split_indices(), files, state, resume=True, ranks=2)
+    assert plan == {"DNABERT-S Feature Extraction": None,
+                    "ESM-2 Feature Extraction": [[1], [3, 4]]}
+    fresh = plan_feature_work(paths.split_indices(), files, state, resume=False, ranks=2)
+    assert fresh["DNABERT-S Feature Extraction"] == [[1], [2, 3, 4]]

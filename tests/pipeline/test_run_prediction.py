@@ -9,7 +9,8 @@ import pytest
 from virnucpro.config import PipelineConfig
 from virnucpro.errors import InputError
 from virnucpro.pipeline import run_prediction
-from virnucpro.pipeline.predict import PREDICT_STAGES
+from virnucpro.pipeline.definitions import PREDICT
+from virnucpro_telemetry import stage_name
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "example.fa"
 
@@ -26,7 +27,7 @@ def demo_config(tmp_path: Path, cache: Path, **overrides) -> PipelineConfig:
 
 
 def test_the_nine_stages_are_the_published_ones_in_order():
-    assert [name for name, _ in PREDICT_STAGES] == NINE_STAGES
+    assert [stage_name(stage) for stage in PREDICT] == NINE_STAGES
 
 
 def test_demo_prediction_runs_all_nine_stages_in_order(stage_timings, tmp_path, model_cache_dir):

@@ -161,3 +161,30 @@ def test_format_record_wraps_at_60_columns():
     text = format_record("x", "A" * 125)
     assert text.splitlines() == [">x", "A" * 60, "A" * 60, "A" * 5]
     assert format_record("y", "ACG") == ">y\nACG\n"
+
+
+# --- split files: written by this program, protein ones included --------------------------------
+
+
+def _records(path) -> list[tuple[str, str]]:
+    return [(record.id, record.sequence) for record in read_fasta(path, check_letters=False)]
+
+
+def test_split_files_are_read_without_checking_letters(fasta_file):
+    path = fasta_file(">a_chunk_1F1 desc\nMKLV*\n>b_chunk_2R3\nAC\nGT\n\n>c\n")
+    assert _records(path) == [("a_chunk_1F1", "MKLV*"), ("b_chunk_2R3", "ACGT"), ("c", "")]
+    with pytest.raises(InputError, match="column 3: 'L' is not a nucleotide code"):
+        list(read_fasta(path))
+
+
+def test_reference_protein_split_file(reference_dir):
+    records = _records(reference_dir / "original_tool" / "test_fixed_500bp_outputs"
+                       / "output_1.fa")
+    assert records and all(len(sequence) > 0 for _, sequence in records)
+
+
+@pytest.mark.parametrize("text, message", [("ACGT\n>a\nAC\n", "expected a FASTA header"),
+                                           (">\nACGT\n", "a header with no id")])
+def test_split_files_are_still_checked_for_fasta_layout(fasta_file, text, message):
+    with pytest.raises(InputError, match=message):
+        list(read_fasta(fasta_file(text), check_letters=False))

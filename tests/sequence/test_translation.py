@@ -12,14 +12,22 @@ from virnucpro.sequence import fasta
 from virnucpro.sequence.chunking import chunk_sequence
 from virnucpro.sequence.fasta import format_record, read_blocks, read_fasta
 from virnucpro.sequence.parallel import ordered_map
-from virnucpro.sequence.translation import (
-    STANDARD_CODE,
-    Frame,
-    format_frames,
-    six_frames,
-    translate_batch,
-    translate_block,
-)
+from virnucpro.sequence.translation import STANDARD_CODE, Frame, six_frames, translate_block
+
+# --- references built on six_frames, to check the block-wise fast path against -----------------
+
+
+def translate_batch(chunks: list[tuple[str, str]]) -> list[Frame]:
+    """The kept frames of ``(id, sequence)`` pairs, in input order."""
+    return [frame for chunk_id, sequence in chunks for frame in six_frames(chunk_id, sequence)]
+
+
+def format_frames(frames: list[Frame]) -> tuple[str, str]:
+    """Nucleotide and protein FASTA text, one line per sequence, as the original writes them."""
+    nucleotide = "".join(f">{frame.id}\n{frame.nucleotide}\n" for frame in frames)
+    protein = "".join(f">{frame.id}\n{frame.protein}\n" for frame in frames)
+    return nucleotide, protein
+
 
 # --- a deliberately simple implementation, one codon at a time, as the original does ---------
 

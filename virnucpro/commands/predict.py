@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 from pathlib import Path
 
-from virnucpro.cli import config_from_args
+from virnucpro.config import config_from_args
 from virnucpro.logs import configure_logging
 
 logger = logging.getLogger(__name__)
@@ -23,14 +22,17 @@ def _quiet_worker_rank(args: argparse.Namespace, rank: int) -> None:
 
 def main(args: argparse.Namespace) -> None:
     """Run the prediction pipeline on ``args.input`` and list the result files."""
+    # The pipeline (numpy, then torch in the stages) loads only when a command runs, so that
+    # ``virnucpro --help`` stays fast.
     from virnucpro.pipeline.distributed import World
-    from virnucpro.pipeline.predict import run_prediction  # imports torch
+    from virnucpro.pipeline.runner import run_prediction
 
     world = World.from_environment()
-    config = config_from_args(args)
-    if not world.is_main:
+    if world.is_main:
+        config = config_from_args(args)
+    else:  # other ranks show no progress bars and log warnings only
         _quiet_worker_rank(args, world.rank)
-        config = dataclasses.replace(config, progress=False)
+        config = config_from_args(args, progress=False)
     paths = run_prediction(args.input, config, world)
     if world.is_main:
         logger.info("Results in %s:", paths.output_dir)

@@ -1,21 +1,11 @@
-"""The prediction pipeline: ``run_prediction(input_path, config)`` runs the nine stages.
+"""Orchestration: which stages run in which order, checkpoints, the output folder, torchrun.
 
-``run_prediction`` is imported on first use so that ``virnucpro.pipeline.preprocess`` (stages
-1-4, no torch) can be imported without loading torch.
+``definitions`` holds the pipelines as tuples of stage functions; ``runner`` has the run
+functions the commands call. No stage logic lives here: the stages are the ``stages.py``
+modules of the domain packages (``virnucpro.sequence``, ``embedding``, ``classification``,
+``results``). See ``ARCHITECTURE.md``.
 """
 
-from __future__ import annotations
+from virnucpro.pipeline.runner import run_prediction, run_preprocess
 
 __all__ = ["run_prediction", "run_preprocess"]
-
-
-def __getattr__(name: str):
-    if name == "run_prediction":
-        from virnucpro.pipeline.predict import run_prediction
-
-        return run_prediction
-    if name == "run_preprocess":
-        from virnucpro.pipeline.preprocess import run_preprocess
-
-        return run_preprocess
-    raise AttributeError(f"module 'virnucpro.pipeline' has no attribute {name!r}")

@@ -1,7 +1,8 @@
 """Checkpoints: which stages of a run are finished, for which input and settings.
 
 ``<output>/.virnucpro/run.json`` holds the fingerprint of the run (the input's SHA-256 and the
-settings that change results); ``<output>/.virnucpro/done/<stage>`` marks a finished stage. Both
+settings that change results); ``<output>/.virnucpro/done/<stage>`` marks a finished stage (named
+from its ``@timed_stage`` decorator: ``done/sequence-chunking``). Both
 are written atomically after the stage's own outputs, so a run killed at any moment resumes from
 the last stage that finished completely.
 """
@@ -11,11 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from virnucpro import __version__
 from virnucpro.atomic import atomic_open
-from virnucpro.config import PipelineConfig
+from virnucpro.config import PipelineConfig, ResolvedModels, result_settings
+from virnucpro_telemetry import stage_name
 
 FORMAT_VERSION = 1
 _READ_BLOCK = 1 << 20
@@ -30,12 +33,12 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def run_fingerprint(input_path: Path, config: PipelineConfig) -> dict:
+def run_fingerprint(input_path: Path, config: PipelineConfig, models: ResolvedModels) -> dict:
     """What a resumed run must share with the run it continues."""
     return {
         "format": FORMAT_VERSION,
         "input_sha256": file_sha256(input_path),
-        "settings": config.result_settings(),
+        "settings": result_settings(config, models),
     }
 
 
@@ -53,8 +56,8 @@ def describe_changes(previous: dict, current: dict) -> list[str]:
     return changes
 
 
-def _slug(stage_name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", stage_name.lower()).strip("-")
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 class RunState:
@@ -77,9 +80,12 @@ class RunState:
         with atomic_open(self.fingerprint_path) as handle:
             json.dump({**fingerprint, "virnucpro": __version__}, handle, indent=2, sort_keys=True)
 
-    def is_done(self, stage_name: str) -> bool:
-        return (self.done_dir / _slug(stage_name)).is_file()
+    def is_done(self, stage: Callable) -> bool:
+        """Whether a previous run finished ``stage`` (a ``@timed_stage`` function)."""
+        return (self.done_dir / _slug(stage_name(stage))).is_file()
 
-    def mark_done(self, stage_name: str) -> None:
-        with atomic_open(self.done_dir / _slug(stage_name)) as handle:
-            handle.write(stage_name + "\n")
+    def mark_done(self, stage: Callable) -> None:
+        """Record that ``stage`` finished; call it only once the stage's outputs are written."""
+        name = stage_name(stage)
+        with atomic_open(self.done_dir / _slug(name)) as handle:
+            handle.write(name + "\n")

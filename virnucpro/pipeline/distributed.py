@@ -1,15 +1,11 @@
-"""Runs under ``torchrun``: rank 0 prepares and finishes, every rank extracts features.
+"""The ``torchrun`` building blocks: this rank's place, its device, collectives, work planning.
 
-Rank 0 runs stages 1-4, then broadcasts the outcome, the resolved configuration and each rank's
-split files (spread by token count). Every rank runs stages 5-6 on its own files, on
-``cuda:LOCAL_RANK`` or the CPU (gloo), in a registry of its own. The ranks' outcomes and timing
-snapshots are gathered to rank 0, which merges the snapshots (origins ``rank0``, ``rank1``, ...)
-and runs stages 7-9. Output files go to a filesystem shared by all ranks.
+The run itself (which rank does what, when) is ``virnucpro.pipeline.torchrun``. torch is
+imported inside the functions that need it.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 from collections.abc import Callable
@@ -17,12 +13,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from virnucpro.config import PipelineConfig
+from virnucpro.embedding.feature_files import pending_splits
 from virnucpro.errors import RankFailedError
-from virnucpro.paths import RunPaths
 from virnucpro.pipeline.balance import assign_by_cost, sequence_residues
 from virnucpro.pipeline.checkpoint import RunState
-from virnucpro.stages.features import pending_splits
+from virnucpro_telemetry import stage_name
 
 logger = logging.getLogger(__name__)
 
@@ -103,28 +98,37 @@ def gather_to_main(value: object, world: World) -> list[object] | None:
 
 # feature stage name -> the split files of each rank, or None when a resumed run finished it
 FeaturePlan = dict[str, list[list[int]] | None]
+# the split FASTA file N and the feature file N of a feature stage
+SplitFilesOf = tuple[Callable[[int], Path], Callable[[int], Path]]
 
 
-def _spread_missing(
-    paths: RunPaths, config: PipelineConfig, ranks: int,
-    output: Callable[[int], Path], source: Callable[[int], Path],
-) -> list[list[int]]:
-    todo, _ = pending_splits(paths.split_indices(), output, config.resume)
+def _spread_missing(indices: list[int], files: SplitFilesOf, resume: bool,
+                    ranks: int) -> list[list[int]]:
+    source, output = files
+    todo, _ = pending_splits(indices, output, resume)
     return assign_by_cost({index: sequence_residues(source(index)) for index in todo}, ranks)
 
 
-def plan_feature_work(paths: RunPaths, state: RunState, config: PipelineConfig, ranks: int,
-                      stage_names: tuple[str, str]) -> FeaturePlan:
-    """Spread the split files still missing features over the ranks, by residue count."""
-    dnabert_name, esm_name = stage_names
-    sides = {
-        dnabert_name: (paths.dnabert_features, paths.nucleotide_split),
-        esm_name: (paths.esm_features, paths.protein_split),
-    }
+def plan_feature_work(
+    split_indices: list[int],
+    stage_files: dict[Callable, SplitFilesOf],
+    state: RunState,
+    resume: bool,
+    ranks: int,
+) -> FeaturePlan:
+    """Spread the split files still missing features over the ranks, by residue count.
+
+    Args:
+        split_indices: the split files of the run.
+        stage_files: each feature stage (a ``@timed_stage`` function) and its files.
+        state: the checkpoints: a stage a resumed run finished gets None (nothing to do).
+        resume: whether the run resumes (feature files already written are then skipped).
+        ranks: how many ranks share the work.
+    """
     return {
-        name: None if config.resume and state.is_done(name)
-        else _spread_missing(paths, config, ranks, output, source)
-        for name, (output, source) in sides.items()
+        stage_name(stage): None if resume and state.is_done(stage)
+        else _spread_missing(split_indices, files, resume, ranks)
+        for stage, files in stage_files.items()
     }
 
 
@@ -147,11 +151,6 @@ def failed_ranks_error(outcomes: list[RankOutcome]) -> RankFailedError | None:
         f"{len(failed)} of {len(outcomes)} ranks failed ({details}); fix the cause and run "
         "the same command with --resume to finish only the missing work"
     )
-
-
-def rank_config(config: PipelineConfig, world: World) -> PipelineConfig:
-    """The configuration of this rank: ``auto`` / ``cuda`` become its own GPU."""
-    return dataclasses.replace(config, device=rank_device(config.device, world))
 
 
 def barrier() -> None:

@@ -1,33 +1,18 @@
-"""The stage runner shared by ``predict`` and ``preprocess``: checkpoints and skips.
+"""Running a tuple of stages: call each, or skip it when the checkpoints say it finished.
 
 Torch-free, so ``virnucpro preprocess`` starts fast.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
-from virnucpro.config import PipelineConfig
+from virnucpro.config import PipelineConfig, ResolvedModels
 from virnucpro.errors import InputError
 from virnucpro.paths import RunPaths
 from virnucpro.pipeline.checkpoint import RunState
-from virnucpro.stages.preprocess import (
-    chunk_sequences,
-    split_nucleotide_file,
-    split_protein_file,
-    translate_chunks,
-)
-from virnucpro_telemetry import skip_stage
-
-Stage = tuple[str, Callable[[RunPaths, PipelineConfig], None]]
-
-PREPROCESS_STAGES: tuple[Stage, ...] = (
-    ("Sequence Chunking", chunk_sequences),
-    ("Six-Frame Translation", translate_chunks),
-    ("Nucleotide File Splitting", split_nucleotide_file),
-    ("Protein File Splitting", split_protein_file),
-)
+from virnucpro.pipeline.definitions import Pipeline, Stage
+from virnucpro_telemetry import skip_stage, stage_name
 
 
 def check_input(input_path: Path) -> None:
@@ -37,21 +22,33 @@ def check_input(input_path: Path) -> None:
 
 
 def run_stages(
-    stages: tuple[Stage, ...], paths: RunPaths, config: PipelineConfig, state: RunState | None
+    stages: Pipeline,
+    paths: RunPaths,
+    config: PipelineConfig,
+    models: ResolvedModels | None,
+    state: RunState | None,
 ) -> None:
-    """Run each stage, or record it as skipped when ``state`` says it finished before."""
-    for name, stage in stages:
-        if state is not None and config.resume and state.is_done(name):
-            skip_stage(name, "checkpoint")
+    """Run each stage, or record it as skipped when ``state`` says it finished before.
+
+    Args:
+        stages: the stages, in order (a tuple of ``virnucpro.pipeline.definitions``).
+        paths: the run's files.
+        config: the user's settings.
+        models: the resolved models (None where no stage needs one: ``preprocess``).
+        state: the checkpoints (None: run every stage, record nothing).
+    """
+    for stage in stages:
+        if state is not None and config.resume and state.is_done(stage):
+            skip_stage(stage_name(stage), "checkpoint")
             continue
-        stage(paths, config)
+        stage(paths, config, models)
         if state is not None:
-            state.mark_done(name)
+            state.mark_done(stage)
 
 
-def stage_metric(registry, stage: str, name: str) -> object:
-    """A metric of a stage in ``registry``, or ``-`` when the stage or metric is absent."""
+def stage_metric(registry, stage: Stage, metric: str) -> object:
+    """A metric that ``stage`` recorded in ``registry``, or ``-`` when it or the stage is absent."""
     try:
-        return registry[stage].metrics.get(name, "-")
+        return registry[stage_name(stage)].metrics.get(metric, "-")
     except KeyError:
         return "-"

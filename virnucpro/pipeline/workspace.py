@@ -6,9 +6,11 @@ import logging
 import shutil
 from pathlib import Path
 
+from virnucpro.config import PipelineConfig, ResolvedModels
 from virnucpro.errors import UsageError
 from virnucpro.paths import RunPaths
-from virnucpro.pipeline.checkpoint import RunState, describe_changes
+from virnucpro.pipeline.checkpoint import RunState, describe_changes, run_fingerprint
+from virnucpro.pipeline.model_resolution import DEMO_BANNER, resolve_models
 
 logger = logging.getLogger(__name__)
 
@@ -80,3 +82,32 @@ def prepare_output_dir(paths: RunPaths, fingerprint: dict, resume: bool, force: 
     paths.output_dir.mkdir(parents=True, exist_ok=True)
     state.write_fingerprint(fingerprint)
     return state
+
+
+def open_run(
+    input_path: Path, paths: RunPaths, config: PipelineConfig, device: str | None = None
+) -> tuple[ResolvedModels, RunState]:
+    """Resolve the models and make the output directory ready for a ``predict`` run.
+
+    Args:
+        input_path: the FASTA input (its hash goes into the checkpoint fingerprint).
+        paths: the run's files.
+        config: the user's settings.
+        device: the device the models run on (default: ``config.device``).
+
+    Returns:
+        The resolved models and the checkpoint records of the output directory.
+    """
+    models = resolve_models(config, device)
+    if models.demo:
+        logger.warning(DEMO_BANNER)
+    fingerprint = run_fingerprint(input_path, config, models)
+    return models, prepare_output_dir(paths, fingerprint, config.resume, config.force)
+
+
+def close_run(paths: RunPaths, config: PipelineConfig, models: ResolvedModels) -> None:
+    """After a successful run: remove the intermediates unless kept; repeat the demo warning."""
+    if not config.keep_intermediate:
+        remove_intermediates(paths)
+    if models.demo:
+        logger.warning(DEMO_BANNER)

@@ -95,7 +95,9 @@ class RecordBlock(NamedTuple):
         return self.first_line + self.text.count(b"\n", 0, offset)
 
 
-def read_fasta(path: Path, *, allow_empty: bool = False) -> Iterator[FastaRecord]:
+def read_fasta(
+    path: Path, *, allow_empty: bool = False, check_letters: bool = True
+) -> Iterator[FastaRecord]:
     """Yield the records of a FASTA file (plain or gzip), one at a time, checking each.
 
     Records without sequence are yielded with an empty ``sequence``; the caller decides.
@@ -103,6 +105,8 @@ def read_fasta(path: Path, *, allow_empty: bool = False) -> Iterator[FastaRecord
     Args:
         path: the FASTA file; gzip is recognised by its first bytes, not its name.
         allow_empty: accept a file with no records (yield nothing) instead of raising.
+        check_letters: refuse letters that are not nucleotide codes. False reads the protein
+            split files, which this program wrote itself (LF line ends, no blanks).
 
     Raises:
         InputError: the file cannot be read, is not FASTA, or holds a letter that is not a
@@ -110,7 +114,7 @@ def read_fasta(path: Path, *, allow_empty: bool = False) -> Iterator[FastaRecord
     """
     for block in read_blocks(path, allow_empty=allow_empty):
         line, counted = block.first_line, 0
-        for record_id, sequence, number, offset in parse_block(block):
+        for record_id, sequence, number, offset in parse_block(block, check_letters=check_letters):
             line += block.text.count(b"\n", counted, offset)
             counted = offset
             yield FastaRecord(record_id, sequence.decode("ascii"), number, line)

@@ -185,42 +185,23 @@ def _kept_in_sequences(sequences: Sequence[bytes]) -> Iterator[tuple[int, list]]
     return _kept_by_row(codes, lengths, sequences.__getitem__)
 
 
-def translate_batch(chunks: Sequence[tuple[str, str]]) -> list[Frame]:
-    """Six-frame translation of ``(id, sequence)`` pairs; the kept frames in input order.
+def six_frames(chunk_id: str, sequence: str) -> list[Frame]:
+    """The kept frames of one chunk, in the order F1, F2, F3, R1, R2, R3.
 
-    All rows of the batch are padded to the longest, so batch sequences of similar length
-    (chunks are).
+    The same rules as :func:`translate_block` (which the pipeline runs on whole blocks), for one
+    sequence given as text.
 
     Raises:
-        ValueError: a sequence holds a character that is not a nucleotide code.
+        ValueError: the sequence holds a character that is not a nucleotide code.
     """
-    sequences = [sequence.encode("ascii") for _, sequence in chunks]
-    kept = _kept_in_sequences(sequences)
+    kept = _kept_in_sequences([sequence.encode("ascii")])
     if kept is None:
-        bad = next(
-            chunk_id
-            for (chunk_id, _), codes in zip(chunks, sequences, strict=True)
-            if codes.translate(None, ALLOWED)
-        )
-        raise ValueError(f"{bad}: the sequence holds letters that are not nucleotide codes")
+        raise ValueError(f"{chunk_id}: the sequence holds letters that are not nucleotide codes")
     return [
-        Frame(chunks[row][0] + suffix.decode(), nucleotide.decode(), protein.decode())
-        for row, frames in kept
+        Frame(chunk_id + suffix.decode(), nucleotide.decode(), protein.decode())
+        for _, frames in kept
         for suffix, nucleotide, protein in frames
     ]
-
-
-def six_frames(chunk_id: str, sequence: str) -> list[Frame]:
-    """The kept frames of a single sequence (see :func:`translate_batch`)."""
-    return translate_batch([(chunk_id, sequence)])
-
-
-def format_frames(frames: Iterable[Frame]) -> tuple[str, str]:
-    """Nucleotide and protein FASTA text, one line per sequence, as the original writes them."""
-    frames = list(frames)
-    nucleotide = "".join(f">{frame.id}\n{frame.nucleotide}\n" for frame in frames)
-    protein = "".join(f">{frame.id}\n{frame.protein}\n" for frame in frames)
-    return nucleotide, protein
 
 
 class TranslatedBlock(NamedTuple):

@@ -1,0 +1,147 @@
+"""Stages 5-6: DNABERT-S and ESM-2 embeddings of every split file.
+
+Each split file ``output_<N>.fa`` gets a feature file beside it (``output_<N>_DNABERT_S.pt``,
+``output_<N>_ESM.pt``): ``{'ids': [...], 'data': Tensor[n, d]}`` in the split file's order.
+The model is loaded once per stage; with ``resume`` the files already written are skipped.
+torch, transformers and esm are imported only once a stage runs, so importing this module
+(as the pipeline definitions do) stays cheap.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from virnucpro.config import PipelineConfig, ResolvedModels
+from virnucpro.embedding.feature_files import pending_splits
+from virnucpro.errors import InputError
+from virnucpro.paths import RunPaths
+from virnucpro.progress import progress_bar
+from virnucpro_telemetry import add_metrics, timed_stage
+
+logger = logging.getLogger(__name__)
+
+
+class SplitFiles(NamedTuple):
+    """The files one feature stage reads and writes, by split number N."""
+
+    source: Callable[[int], Path]
+    """The split FASTA file N."""
+    output: Callable[[int], Path]
+    """Its feature file."""
+
+
+@timed_stage("DNABERT-S Feature Extraction")
+def extract_dnabert_features(
+    paths: RunPaths,
+    config: PipelineConfig,
+    models: ResolvedModels,
+    split_indices: Sequence[int] | None = None,
+) -> None:
+    """Embed the nucleotide split files with DNABERT-S.
+
+    Args:
+        paths: the run's output layout.
+        config: the run settings (``precision``, ``dnabert_tokens_per_batch``, ``resume``,
+            ``cache_dir``, ``progress``).
+        models: the resolved models (``dnabert``, ``device``).
+        split_indices: the split files to process (None: all of them).
+    """
+    from virnucpro.embedding.dnabert_embedder import DNABertEmbedder
+    from virnucpro.embedding.dnabert_loading import load_dnabert_s
+
+    def make_embedder(device, dtype):
+        model, tokenizer = load_dnabert_s(models.dnabert, config.cache_dir)
+        return DNABertEmbedder(model, tokenizer, device, dtype, config.dnabert_tokens_per_batch)
+
+    _run_feature_stage(paths, config, models, split_indices, dnabert_files(paths),
+                       make_embedder)
+
+
+@timed_stage("ESM-2 Feature Extraction")
+def extract_esm_features(
+    paths: RunPaths,
+    config: PipelineConfig,
+    models: ResolvedModels,
+    split_indices: Sequence[int] | None = None,
+) -> None:
+    """Embed the protein split files with ESM-2 (last layer).
+
+    Args:
+        paths: the run's output layout.
+        config: the run settings (``precision``, ``esm_tokens_per_batch``, ``resume``,
+            ``cache_dir``, ``progress``).
+        models: the resolved models (``esm``, ``device``).
+        split_indices: the split files to process (None: all of them).
+    """
+    from virnucpro.embedding.esm_embedder import ESMEmbedder
+    from virnucpro.embedding.esm_loading import load_esm2
+
+    def make_embedder(device, dtype):
+        model, alphabet = load_esm2(models.esm, config.cache_dir)
+        return ESMEmbedder(model, alphabet, device, dtype, config.esm_tokens_per_batch)
+
+    _run_feature_stage(paths, config, models, split_indices, esm_files(paths), make_embedder)
+
+
+def dnabert_files(paths: RunPaths) -> SplitFiles:
+    """Stage 5 reads the nucleotide split files and writes ``output_N_DNABERT_S.pt``."""
+    return SplitFiles(paths.nucleotide_split, paths.dnabert_features)
+
+
+def esm_files(paths: RunPaths) -> SplitFiles:
+    """Stage 6 reads the protein split files and writes ``output_N_ESM.pt``."""
+    return SplitFiles(paths.protein_split, paths.esm_features)
+
+
+# feature stage -> its files, for the torchrun planner (virnucpro.pipeline.torchrun)
+SPLIT_FILES: dict[Callable, Callable[[RunPaths], SplitFiles]] = {
+    extract_dnabert_features: dnabert_files,
+    extract_esm_features: esm_files,
+}
+
+
+def _run_feature_stage(paths, config, models, split_indices, files: SplitFiles,
+                       make_embedder) -> None:
+    """Load the model once, then embed each pending split file and write its features."""
+    from virnucpro.embedding.device import resolve_device, resolve_dtype
+    from virnucpro.embedding.feature_files import write_features
+    from virnucpro.sequence.fasta import read_fasta
+
+    indices = paths.split_indices() if split_indices is None else list(split_indices)
+    todo, skipped = pending_splits(indices, files.output, config.resume)
+    if skipped:
+        logger.info("%d of %d feature files already written; skipping them", skipped,
+                    len(indices))
+    missing = [files.source(index) for index in todo if not files.source(index).is_file()]
+    if missing:
+        raise InputError(f"split file {missing[0]} is missing ({len(missing)} in all); run "
+                         "the pipeline again with --force to rebuild the split files")
+    sequences = tokens = 0
+    if todo:
+        device = resolve_device(models.device)
+        dtype = resolve_dtype(config.precision, device)
+        embedder = make_embedder(device, dtype)
+        logger.info("%s on %s (%s), %d split file(s)", embedder.name, device,
+                    str(dtype).removeprefix("torch."), len(todo))
+        with progress_bar(total=_count_records(files.source, todo), desc=embedder.name,
+                          enabled=config.progress) as bar:
+            for index in todo:
+                records = list(read_fasta(files.source(index), check_letters=False))
+                result = embedder.embed([record.sequence for record in records], progress=bar)
+                write_features(files.output(index), [record.id for record in records],
+                               result.data)
+                sequences += len(records)
+                tokens += result.tokens
+    add_metrics(sequences=sequences, tokens=tokens, files=len(todo), skipped_files=skipped)
+
+
+def _count_records(source: Callable[[int], Path], indices: Sequence[int]) -> int:
+    """Number of FASTA records in the given split files (for the progress bar)."""
+    total = 0
+    for index in indices:
+        with open(source(index), encoding="utf-8") as handle:
+            total += sum(1 for line in handle if line.startswith(">"))
+    return total

@@ -1,1 +1,0 @@
-"""Model code: the DNABERT-S encoder, ESM-2 loading, the classifier and the demo models."""

@@ -1,0 +1,42 @@
+"""The pipelines, each an ordered tuple of stage functions: the one place that says what runs.
+
+The runner, the checkpoints, the torchrun planner and the summary's key metrics all read these
+tuples; a stage's name is written once, in its ``@timed_stage`` decorator, and read back with
+``virnucpro_telemetry.stage_name(stage)``. Every stage is called as
+``stage(paths, config, models)`` (see ``ARCHITECTURE.md``). Importing this module loads no
+torch: the stage modules import their heavy libraries when a stage runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from virnucpro.classification.stages import merge_features, predict_frames
+from virnucpro.embedding.stages import extract_dnabert_features, extract_esm_features
+from virnucpro.results.stages import score_consensus
+from virnucpro.sequence.stages import (
+    chunk_sequences,
+    split_nucleotide_file,
+    split_protein_file,
+    translate_chunks,
+)
+
+Stage = Callable[..., None]  # stage(paths, config, models), decorated with @timed_stage
+Pipeline = tuple[Stage, ...]
+
+# Stages 1-4: FASTA in, chunk, frame and split files out; no model (``virnucpro preprocess``).
+PREPROCESS: Pipeline = (chunk_sequences, translate_chunks, split_nucleotide_file,
+                        split_protein_file)
+# Stages 5-6: a feature file per split file; under torchrun every rank shares them.
+EMBED: Pipeline = (extract_dnabert_features, extract_esm_features)
+# Stages 7-9: merged features, frame scores, chunk and sequence calls.
+CLASSIFY: Pipeline = (merge_features, predict_frames, score_consensus)
+# ``virnucpro predict``: all nine stages.
+PREDICT: Pipeline = PREPROCESS + EMBED + CLASSIFY
+
+# The summary's key metrics: label -> (stage, metric that the stage records).
+KEY_METRICS: dict[str, tuple[Stage, str]] = {
+    "Sequences processed": (chunk_sequences, "sequences"),
+    "Frames scored": (predict_frames, "frames"),
+    "Viral sequences": (score_consensus, "viral_sequences"),
+}

@@ -1,1 +1,0 @@
-"""The nine pipeline stages, each a thin ``@timed_stage`` function of ``(paths, config)``."""
