@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from virnucpro.errors import ModelFileError, UsageError
-from virnucpro.models.classifier import load_classifier
+from virnucpro.classification.classifier import load_classifier
 from virnucpro.training.model_file import (
     ModelMetadata,
     check_model_fits,

@@ -19,10 +19,9 @@ from virnucpro.atomic import atomic_open
 from virnucpro.progress import progress_bar
 from virnucpro.sequence.chunking import write_chunks
 from virnucpro.sequence.fasta import format_record, read_blocks, read_fasta
-from virnucpro.sequence.translation import format_frames
 from virnucpro.training.dataset import FrameRow
 from virnucpro.training.dataset_paths import DatasetPaths
-from virnucpro.training.frames import frame_record_id, record_frames
+from virnucpro.training.frames import format_frames, frame_record_id, record_frames
 from virnucpro.training.genbank import read_genbank
 from virnucpro.training.settings import DatasetSettings, LabelledInput
 

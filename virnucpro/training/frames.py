@@ -54,6 +54,14 @@ def record_frames(
         yield from select_frames(batch, index)
 
 
+def format_frames(frames: Iterable[Frame]) -> tuple[str, str]:
+    """Nucleotide and protein FASTA text, one line per sequence, as the original writes them."""
+    frames = list(frames)
+    nucleotide = "".join(f">{frame.id}\n{frame.nucleotide}\n" for frame in frames)
+    protein = "".join(f">{frame.id}\n{frame.protein}\n" for frame in frames)
+    return nucleotide, protein
+
+
 def frame_record_id(frame_id: str) -> str:
     """The record id of a frame id ``<record id>_chunk_<k>F1``."""
     return frame_id.rsplit("_chunk_", 1)[0]

@@ -29,7 +29,7 @@ from torch.nn import functional as F
 
 from virnucpro.atomic import atomic_torch_save
 from virnucpro.errors import UsageError
-from virnucpro.models.classifier import MLPClassifier
+from virnucpro.classification.classifier import MLPClassifier
 from virnucpro.training.metrics import ClassificationMetrics, classification_metrics
 from virnucpro.training.options import TrainingOptions
 from virnucpro_telemetry import add_metrics, stage
