@@ -88,7 +88,8 @@ import json, resource, sys, time
 started = time.perf_counter()
 from pathlib import Path
 from virnucpro.training.dataset_paths import DatasetPaths
-from virnucpro.training.settings import DatasetSettings, other_input, viral_input
+from virnucpro.training.settings import (DatasetSettings, dataset_config, other_input,
+                                         viral_input)
 from virnucpro.training.stages import (chunk_genbank_sequences, read_genbank_files,
                                        select_training_frames)
 from virnucpro_telemetry import StageRegistry, use_registry
@@ -99,7 +100,7 @@ paths = DatasetPaths(out, size)
 registry = StageRegistry()
 with use_registry(registry):
     for stage in (read_genbank_files, chunk_genbank_sequences, select_training_frames):
-        stage(paths, settings)
+        stage(paths, dataset_config(settings))
 print(json.dumps({
     "seconds": time.perf_counter() - started,
     "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

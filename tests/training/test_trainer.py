@@ -7,8 +7,8 @@ from dataclasses import replace
 import pytest
 import torch
 
-from virnucpro.errors import ModelFileError, UsageError
 from virnucpro.classification.classifier import load_classifier
+from virnucpro.errors import ModelFileError, UsageError
 from virnucpro.training.model_file import (
     ModelMetadata,
     check_model_fits,

@@ -10,7 +10,7 @@ from conftest import GENBANK_FILES, original_chunks, original_make_train_dataset
 from virnucpro.sequence.chunking import chunk_sequence
 from virnucpro.training.dataset_paths import DatasetPaths
 from virnucpro.training.frames import frame_record_id, has_ambiguous_base, record_frames
-from virnucpro.training.settings import DatasetSettings, other_input, viral_input
+from virnucpro.training.settings import DatasetSettings, dataset_config, other_input, viral_input
 from virnucpro.training.stages import (
     chunk_genbank_sequences,
     read_genbank_files,
@@ -39,7 +39,7 @@ def made_frames(request, tmp_path_factory, reference_dir: Path):
     )
     paths = DatasetPaths(tmp_path_factory.mktemp(f"frames{request.param}"), request.param)
     for stage in (read_genbank_files, chunk_genbank_sequences, select_training_frames):
-        stage(paths, settings)
+        stage(paths, dataset_config(settings))
     return paths, settings
 
 

@@ -29,11 +29,10 @@ from typing import NamedTuple
 
 from virnucpro.atomic import atomic_open
 from virnucpro.errors import InputError
-from virnucpro.training.settings import OTHER_LABEL, VIRAL_LABEL, check_fractions
+from virnucpro.training.settings import OTHER_LABEL, SPLITS, VIRAL_LABEL, check_fractions
 
 logger = logging.getLogger(__name__)
 
-SPLITS = ("train", "val", "test")
 TABLE_COLUMNS = ("frame_id", "record_id", "source", "group", "label", "split")
 CLASS_NAMES = {VIRAL_LABEL: "viral", OTHER_LABEL: "other"}
 
@@ -60,7 +59,7 @@ def balance(rows: Sequence[FrameRow], seed: int) -> list[FrameRow]:
         if row.label == OTHER_LABEL:
             by_group.setdefault(row.group, []).append(index)
     other_total = sum(map(len, by_group.values()))
-    _check_both_classes(len(viral), other_total)
+    check_both_classes(len(viral), other_total)
     rng = random.Random(seed)
     target = min(len(viral), other_total)
     if other_total < len(viral):
@@ -138,7 +137,12 @@ def _assign(records: list[str], frames: Counter, shares: dict[str, float]) -> di
     return assigned
 
 
-def _check_both_classes(viral: int, other: int) -> None:
+def check_both_classes(viral: int, other: int) -> None:
+    """Both classes have frames.
+
+    Raises:
+        InputError: no viral or no other frame, saying what to check.
+    """
     if not viral:
         raise InputError(
             "no viral frame is left after frame selection: no chunk of the --viral files has a "

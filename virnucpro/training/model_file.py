@@ -15,6 +15,8 @@ from virnucpro.errors import ModelFileError, UsageError
 
 MODEL_FORMAT = "virnucpro-trained-classifier"
 FORMAT_VERSION = 1
+DEMO_MODELS = "demo"
+"""The embedding model name a model records when it was trained on ``--demo`` features."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,37 @@ def read_trained_model(path: Path) -> tuple[dict, ModelMetadata]:
     return loaded["state_dict"], metadata
 
 
+def trained_model_metadata(path: Path) -> ModelMetadata | None:
+    """The metadata of ``path`` when it is a model written by ``virnucpro train``, else None
+    (a published classifier, a bare state dict; their loader reports what is wrong with them).
+
+    Raises:
+        ModelFileError: the file is a trained model of an unsupported version or incomplete.
+    """
+    import torch
+
+    try:
+        loaded = torch.load(Path(path), map_location="cpu", weights_only=True)
+    except Exception:  # not loadable as plain data: not a trained model
+        return None
+    if not isinstance(loaded, dict) or loaded.get("format") != MODEL_FORMAT:
+        return None
+    return read_trained_model(path)[1]
+
+
+def embedding_model_names(dnabert: str, esm: str, demo: bool) -> tuple[str, str]:
+    """How a model file names the embedding models of a run: ``demo`` for the demo models, an
+    existing local path made absolute, anything else (a hub id, a fair-esm name) as given."""
+    if demo:
+        return DEMO_MODELS, DEMO_MODELS
+    return _model_name(dnabert), _model_name(esm)
+
+
+def _model_name(spec: str) -> str:
+    path = Path(spec)
+    return str(path.resolve()) if path.exists() else spec
+
+
 def model_mismatches(
     metadata: ModelMetadata, chunk_length: int, dnabert: str, esm: str
 ) -> list[str]:
@@ -111,6 +144,7 @@ def check_model_fits(
     if mismatches and not allow_mismatch:
         raise UsageError(
             f"{path}: the model was trained with " + "; ".join(mismatches)
-            + ": run with the model's settings, or override the check if you know better"
+            + ": run with the model's settings (-l, --dnabert, --esm, --demo), or add "
+            "--allow-model-mismatch if you know better"
         )
     return mismatches

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from virnucpro.config import PipelineConfig, config_from_args
 from virnucpro.errors import UsageError
 from virnucpro.training.genbank import genbank_stem
+from virnucpro.training.options import TrainingOptions
 
 CHUNK_LENGTHS = (300, 500)
 VIRAL_GROUP = "viral"
 VIRAL_LABEL, OTHER_LABEL = 1, 0
+SPLITS = ("train", "val", "test")
 _GROUP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -129,3 +133,80 @@ def _check_inputs(inputs: Iterable[LabelledInput]) -> None:
                 f"{item.path} and {earlier} have the same stem {item.stem!r}, which names the "
                 "frame files: rename one of them"
             )
+
+
+@dataclass(frozen=True)
+class TrainingConfig(PipelineConfig):
+    """The settings of a ``make-dataset``, ``train`` or ``evaluate`` run, as the user gave them.
+
+    A :class:`~virnucpro.config.PipelineConfig` (so predict's feature and merging stages read
+    their options from it unchanged: model options, precision, token budgets, ``resume``,
+    ``progress``, ``sequences_per_file``) plus what only these commands need. ``model`` is the
+    classifier that ``evaluate`` scores; ``train`` does not read it.
+
+    Attributes:
+        dataset: the GenBank inputs and the dataset settings; None when ``evaluate`` reads an
+            existing dataset folder.
+        training: the training options (``train``).
+        splits: the dataset splits whose frames are embedded: all three for ``train``, the
+            test split for ``evaluate``.
+    """
+
+    dataset: DatasetSettings | None = None
+    training: TrainingOptions = field(default_factory=TrainingOptions)
+    splits: tuple[str, ...] = SPLITS
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.dataset is not None and self.dataset.chunk_length != self.chunk_length:
+            raise ValueError("the dataset's chunk length must be the run's chunk length")
+        unknown = set(self.splits) - set(SPLITS)
+        if unknown:
+            raise ValueError(f"unknown split(s) {sorted(unknown)}: the splits are {SPLITS}")
+
+
+def training_config(base: PipelineConfig, **fields_of_training) -> TrainingConfig:
+    """A :class:`TrainingConfig` with the settings of ``base`` and the training fields given.
+
+    Raises:
+        UsageError: a value that the configuration refuses.
+    """
+    values = {item.name: getattr(base, item.name) for item in fields(PipelineConfig)}
+    try:
+        return TrainingConfig(**{**values, **fields_of_training})
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+def dataset_config(settings: DatasetSettings, **overrides) -> TrainingConfig:
+    """The configuration of a make-dataset run of ``settings`` (tests and benchmarks)."""
+    base = PipelineConfig(chunk_length=settings.chunk_length, threads=settings.threads,
+                          keep_intermediate=settings.keep_intermediate,
+                          progress=settings.progress)
+    return training_config(base, dataset=settings, **overrides)
+
+
+def training_config_from_args(args: argparse.Namespace, **overrides) -> TrainingConfig:
+    """The :class:`TrainingConfig` that the parsed options of make-dataset, train or evaluate
+    describe (``--viral`` / ``--other`` give the dataset; without any, it is None);
+    ``overrides`` set fields the command decides (evaluate's ``splits``).
+
+    Raises:
+        UsageError: an option value that the settings refuse.
+    """
+    inputs = (*map(viral_input, getattr(args, "viral", None) or ()),
+              *map(other_input, getattr(args, "other", None) or ()))
+    dataset = None
+    if inputs:
+        dataset = DatasetSettings(
+            inputs, chunk_length=args.chunk_length, seed=args.seed, threads=args.threads,
+            keep_intermediate=args.keep_intermediate, progress=args.progress,
+            **{name: getattr(args, name) for name in ("val_fraction", "test_fraction")
+               if getattr(args, name, None) is not None},
+        )
+    training = TrainingOptions(**{
+        item.name: getattr(args, item.name) for item in fields(TrainingOptions)
+        if getattr(args, item.name, None) is not None
+    })
+    return training_config(config_from_args(args), dataset=dataset, training=training,
+                           **overrides)

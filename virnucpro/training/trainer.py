@@ -28,8 +28,8 @@ import torch
 from torch.nn import functional as F
 
 from virnucpro.atomic import atomic_torch_save
-from virnucpro.errors import UsageError
 from virnucpro.classification.classifier import MLPClassifier
+from virnucpro.errors import UsageError
 from virnucpro.training.metrics import ClassificationMetrics, classification_metrics
 from virnucpro.training.options import TrainingOptions
 from virnucpro_telemetry import add_metrics, stage
