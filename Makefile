@@ -32,3 +32,10 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) example_virnucpro .pytest_cache
+
+train-demo: setup
+	$(BIN)/virnucpro train --demo --force -l 300 -o train_demo_virnucpro \
+		--viral examples/genbank/gbvrl1_start.seq \
+		--other examples/genbank/NC_005816.gb examples/genbank/NC_000932.gb
+	$(BIN)/virnucpro predict examples/example.fa --demo --force -l 300 \
+		-m train_demo_virnucpro/model.pt -o train_demo_predict_virnucpro
