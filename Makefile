@@ -33,6 +33,7 @@ lint: setup
 clean:
 	rm -rf $(VENV) example_virnucpro .pytest_cache
 
+.PHONY: train-demo
 train-demo: setup
 	$(BIN)/virnucpro train --demo --force -l 300 -o train_demo_virnucpro \
 		--viral examples/genbank/gbvrl1_start.seq \
