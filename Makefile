@@ -56,4 +56,13 @@ lint: setup
 	$(BIN)/ruff check virnucpro virnucpro_telemetry tests benchmarks scripts
 
 clean:
-	rm -rf $(VENV) $(LIB_VENV) example_virnucpro .pytest_cache
+	rm -rf $(VENV) $(LIB_VENV) example_virnucpro train_demo_virnucpro train_demo_predict_virnucpro \
+		.pytest_cache
+
+.PHONY: train-demo
+train-demo: setup
+	$(BIN)/virnucpro train --demo --force -l 300 -o train_demo_virnucpro \
+		--viral examples/genbank/gbvrl1_start.seq \
+		--other examples/genbank/NC_005816.gb examples/genbank/NC_000932.gb
+	$(BIN)/virnucpro predict examples/example.fa --demo --force -l 300 \
+		-m train_demo_virnucpro/model.pt -o train_demo_predict_virnucpro

@@ -15,7 +15,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from virnucpro import __version__
-from virnucpro.commands import classify, demo_models, plot, predict, preprocess, report
+from virnucpro.commands import (
+    classify,
+    demo_models,
+    evaluate,
+    make_dataset,
+    plot,
+    predict,
+    preprocess,
+    report,
+    train,
+)
 from virnucpro.config import CHUNK_LENGTHS, DEFAULT_DNABERT, DEFAULT_ESM, DEFAULT_MIN_SCORE
 from virnucpro.errors import VirNucProError, file_system_error
 from virnucpro.logs import configure_logging, verbosity_level
@@ -30,6 +40,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "plot": plot.main,
     "report": report.main,
     "classify": classify.main,
+    "make-dataset": make_dataset.main,
+    "train": train.main,
+    "evaluate": evaluate.main,
 }
 
 _MIN_SCORE_HELP = ("the P(virus) a chunk needs to count as viral in sequence_summary.tsv "
@@ -111,6 +124,113 @@ def _add_predict_options(parser: argparse.ArgumentParser) -> None:
                         help="also write OUTPUT_DIR/report.html at the end of a successful run")
 
 
+def _add_dataset_options(parser: argparse.ArgumentParser, *, fractions: bool = True) -> None:
+    """The GenBank inputs of make-dataset, train and evaluate, and how they become a dataset."""
+    parser.add_argument("--viral", nargs="+", action="extend", default=[], metavar="FILE",
+                        help="viral GenBank files (.gb .gbk .gbff .seq, plain or gzip)")
+    parser.add_argument("--other", nargs="+", action="extend", default=[],
+                        metavar="[GROUP=]FILE",
+                        help="non-viral GenBank files; GROUP (default: the file's stem) is the "
+                             "group the balancing draws evenly from")
+    parser.add_argument("-l", "--expected-length", dest="chunk_length", type=int, default=500,
+                        choices=CHUNK_LENGTHS, help="chunk length in bp (default: 500)")
+    if fractions:
+        parser.add_argument("--val-fraction", type=float, default=0.1, metavar="F",
+                            help="share of each class's frames, by record, for validation "
+                                 "(default: 0.1)")
+        parser.add_argument("--test-fraction", type=float, default=0.1, metavar="F",
+                            help="share of each class's frames, by record, for the final test "
+                                 "(default: 0.1)")
+    parser.add_argument("--seed", type=int, default=42,
+                        help="seeds balancing, the record split and training (default: 42)")
+    parser.add_argument("--threads", type=int, default=1, metavar="N",
+                        help="CPU processes, each reading whole input files (default: 1)")
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """The output folder of make-dataset, train and evaluate and its life cycle."""
+    parser.add_argument("-o", "--output-dir", type=Path, required=True, help="output folder")
+    parser.add_argument("-k", "--keep-intermediate", action="store_true",
+                        help="keep work/ (sequences, chunks, split and feature files)")
+    resume = parser.add_mutually_exclusive_group()
+    resume.add_argument("--resume", action="store_true",
+                        help="continue a run in an existing output folder")
+    resume.add_argument("--force", action="store_true",
+                        help="delete an existing output folder's results and start over")
+    parser.add_argument("--break-lock", action="store_true",
+                        help="take over the output folder from a run that holds its lock but "
+                             "no longer runs (one on another host, which cannot be checked)")
+
+
+def _add_embedding_options(parser: argparse.ArgumentParser) -> None:
+    """predict's options for DNABERT-S and ESM-2 (train and evaluate embed as predict does)."""
+    parser.add_argument("-d", "--device", default="auto",
+                        help="auto, cpu, cuda or cuda:N (default: auto)")
+    parser.add_argument("--precision", default="auto", choices=("auto", "fp32", "fp16", "bf16"),
+                        help="GPU precision; auto picks bf16 where supported (CPU runs fp32)")
+    parser.add_argument("--dnabert", default=DEFAULT_DNABERT, metavar="HUB_ID|DIR",
+                        help=f"DNABERT-S model (default: {DEFAULT_DNABERT})")
+    parser.add_argument("--esm", default=DEFAULT_ESM, metavar="NAME|PATH",
+                        help=f"ESM-2 model (default: {DEFAULT_ESM})")
+    parser.add_argument("--dnabert-tokens-per-batch", type=int, default=16384, metavar="N",
+                        help="padded tokens per DNABERT-S batch (default: 16384)")
+    parser.add_argument("--esm-tokens-per-batch", type=int, default=4096, metavar="N",
+                        help="tokens per ESM-2 batch (default: 4096)")
+    parser.add_argument("--sequences-per-file", type=int, default=10000, metavar="N",
+                        help="frames per feature file (default: 10000)")
+    parser.add_argument("--demo", action="store_true",
+                        help="use small random offline models (the results are meaningless)")
+    parser.add_argument("--cache-dir", type=Path, default=None,
+                        help="model cache (default: $XDG_CACHE_HOME/virnucpro, "
+                             "else ~/.cache/virnucpro)")
+
+
+def _add_training_options(parser: argparse.ArgumentParser) -> None:
+    """The training options; the defaults are the published tool's (``TrainingOptions``)."""
+    group = parser.add_argument_group("training (defaults: the published tool's)")
+    group.add_argument("--epochs", type=int, metavar="N", help="at most N epochs (200)")
+    group.add_argument("--patience", type=int, metavar="N",
+                       help="stop after N epochs without a lower validation loss (5)")
+    group.add_argument("--batch-size", type=int, metavar="N", help="examples per SGD step (32)")
+    group.add_argument("--lr", type=float, help="SGD learning rate (2e-4)")
+    group.add_argument("--momentum", type=float, help="SGD momentum (0.9)")
+    group.add_argument("--step-size", type=int, metavar="N",
+                       help="epochs between learning-rate decays (10)")
+    group.add_argument("--gamma", type=float, help="learning-rate decay factor (0.85)")
+
+
+def _add_training_commands(sub) -> None:
+    """The make-dataset, train and evaluate subcommands."""
+    make = sub.add_parser("make-dataset",
+                          help="GenBank files -> training frames and dataset.tsv (no torch)")
+    _add_dataset_options(make)
+    _add_run_options(make)
+    _add_logging_options(make)
+
+    train = sub.add_parser("train", help="make a dataset, embed it, train and test a classifier")
+    _add_dataset_options(train)
+    _add_run_options(train)
+    _add_embedding_options(train)
+    _add_training_options(train)
+    _add_logging_options(train)
+
+    evaluate = sub.add_parser("evaluate",
+                              help="a classifier's metrics on a dataset or labelled files")
+    evaluate.add_argument("-m", "--model", required=True, metavar="300|500|PATH",
+                          help="classifier: the published 300 or 500 bp model, or a file "
+                               "(a model.pt of virnucpro train)")
+    evaluate.add_argument("--dataset", type=Path, metavar="DIR",
+                          help="a make-dataset or train output folder: evaluate on its test "
+                               "split (else give --viral and --other)")
+    _add_dataset_options(evaluate, fractions=False)
+    _add_run_options(evaluate)
+    _add_embedding_options(evaluate)
+    evaluate.add_argument("--allow-model-mismatch", action="store_true",
+                          help="evaluate a trained model although its chunk length or "
+                               "embedding models differ (experts)")
+    _add_logging_options(evaluate)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``virnucpro`` argument parser with its subcommands (``COMMANDS``)."""
     parser = argparse.ArgumentParser(
@@ -123,6 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
     predict = sub.add_parser("predict", help="run all nine stages: FASTA in, viral calls out")
     _add_preprocess_options(predict)
     _add_predict_options(predict)
+    predict.add_argument("--allow-model-mismatch", action="store_true",
+                         help="run a trained model (-m model.pt) although its chunk length or "
+                              "embedding models differ from this run's (experts)")
     _add_logging_options(predict)
 
     preprocess = sub.add_parser("preprocess", help="run stages 1-4 only (chunk, translate, split)")
@@ -134,6 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("directory", type=Path, help="folder to write the models into")
     _add_logging_options(demo)
     _add_result_commands(sub)
+    _add_training_commands(sub)
     return parser
 
 

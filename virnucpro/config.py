@@ -58,6 +58,8 @@ class PipelineConfig:
         baseline_seconds: wall time of a reference run, for the speedup line of the summary.
         cache_dir: where downloaded or generated models are cached (None: ``default_cache_dir()``).
         progress: show progress bars (still off when stderr is not a terminal).
+        allow_model_mismatch: run a trained classifier (``virnucpro train``) although its chunk
+            length or embedding models differ from the run's (experts only).
     """
 
     output_dir: Path | None = None
@@ -81,6 +83,7 @@ class PipelineConfig:
     baseline_seconds: float | None = None
     cache_dir: Path | None = None
     progress: bool = True
+    allow_model_mismatch: bool = False
 
     def __post_init__(self) -> None:
         if self.chunk_length not in CHUNK_LENGTHS:

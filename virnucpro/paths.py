@@ -8,6 +8,7 @@ from pathlib import Path
 
 _FASTA_SUFFIXES = (".fasta", ".fas", ".fna", ".fa", ".ffn", ".faa", ".fsa")
 STATE_DIR = ".virnucpro"  # a run's checkpoints, settings and stage records, in its output folder
+LOCK_FILE = ".virnucpro.lock"  # present while a run uses its output folder (pipeline.run_lock)
 _SPLIT_NAME = re.compile(r"^output_(\d+)\.fa$")
 
 
@@ -114,7 +115,7 @@ class RunPaths:
     @property
     def lock_file(self) -> Path:
         """Exists while a run uses the folder (see ``virnucpro.pipeline.run_lock``)."""
-        return self.output_dir / ".virnucpro.lock"
+        return self.output_dir / LOCK_FILE
 
     def intermediates(self) -> list[Path]:
         """Files and folders removed at the end of a run unless ``--keep-intermediate``."""

@@ -20,6 +20,17 @@ from virnucpro.sequence.stages import (
     split_protein_file,
     translate_chunks,
 )
+from virnucpro.training.stages import (
+    chunk_genbank_sequences,
+    evaluate_classifier,
+    evaluate_trained_model,
+    label_evaluation_frames,
+    read_genbank_files,
+    select_training_frames,
+    split_dataset,
+    split_dataset_frames,
+    train_model,
+)
 
 Stage = Callable[..., None]  # stage(paths, config, models), decorated with @timed_stage
 Pipeline = tuple[Stage, ...]
@@ -36,9 +47,30 @@ PREDICT: Pipeline = PREPROCESS + EMBED + CLASSIFY
 # ``virnucpro classify``: stages 8-9 again, from the merged features a run kept with ``-k``.
 RECLASSIFY: Pipeline = (predict_frames, score_consensus)
 
+# ``virnucpro make-dataset``: GenBank files in, frames and dataset.tsv out; no torch.
+MAKE_DATASET: Pipeline = (read_genbank_files, chunk_genbank_sequences, select_training_frames,
+                          split_dataset)
+# The dataset's frames through predict's own feature stages (5-7) into merged feature files.
+DATASET_FEATURES: Pipeline = (split_dataset_frames, *EMBED, merge_features)
+# ``virnucpro train``: make the dataset, embed it, train, evaluate on the test split.
+TRAIN: Pipeline = MAKE_DATASET + DATASET_FEATURES + (train_model, evaluate_trained_model)
+# ``virnucpro evaluate``: a classifier on a dataset folder's test split, or on labelled files.
+EVALUATE_DATASET: Pipeline = DATASET_FEATURES + (evaluate_classifier,)
+EVALUATE_FILES: Pipeline = MAKE_DATASET[:-1] + (label_evaluation_frames,) + EVALUATE_DATASET
+
 # The summary's key metrics: label -> (stage, metric that the stage records).
 KEY_METRICS: dict[str, tuple[Stage, str]] = {
     "Sequences processed": (chunk_sequences, "sequences"),
     "Frames scored": (predict_frames, "frames"),
     "Viral sequences": (score_consensus, "viral_sequences"),
+    "GenBank records read": (read_genbank_files, "records"),
+    "Frames selected": (select_training_frames, "frames"),
+    "Dataset frames": (split_dataset, "selected"),
+    "Evaluation frames": (label_evaluation_frames, "frames"),
+    "Epochs": (train_model, "epochs"),
+    "Best epoch": (train_model, "best_epoch"),
+    "Test F1": (evaluate_trained_model, "f1"),
+    "Test AUROC": (evaluate_trained_model, "auroc"),
+    "F1": (evaluate_classifier, "f1"),
+    "AUROC": (evaluate_classifier, "auroc"),
 }

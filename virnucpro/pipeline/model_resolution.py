@@ -9,6 +9,7 @@ their loaders when stages 5-6 first load them.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 from virnucpro.classification.published import PUBLISHED_CLASSIFIERS, fetch_published_classifier
@@ -40,24 +41,70 @@ def ensure_demo_models(cache_dir: Path):
     return write_demo_models(directory)
 
 
-def resolve_models(config: PipelineConfig, device: str | None = None) -> ResolvedModels:
+def resolve_models(
+    config: PipelineConfig, device: str | None = None, *, classifier: bool = True
+) -> ResolvedModels:
     """The models ``config`` asks for, the classifier (and with ``demo`` all three) as files.
+
+    A classifier written by ``virnucpro train`` is checked against the run: its chunk length
+    and embedding models must be the run's (unless ``config.allow_model_mismatch``).
 
     Args:
         config: the user's settings.
         device: the device spec to run on (default: ``config.device``).
+        classifier: False for runs that use no classifier (``train``): none is fetched or
+            checked, and ``classifier`` is empty.
 
     Raises:
-        ModelFileError: the classifier file given does not exist, or the published classifier
-            could not be downloaded or verified.
+        ModelFileError: the classifier file given does not exist, the published classifier
+            could not be downloaded or verified, or a trained model file is unreadable.
+        UsageError: a trained model made for another chunk length or other embedding models.
     """
     device = config.device if device is None else device
     if config.demo:
         demo = ensure_demo_models(config.model_cache_dir)
-        return ResolvedModels(dnabert=str(demo.dnabert_dir), esm=str(demo.esm_checkpoint),
-                              classifier=str(demo.classifier), device=device, demo=True)
-    return ResolvedModels(dnabert=config.dnabert, esm=config.esm,
-                          classifier=_classifier_file(config), device=device)
+        models = ResolvedModels(dnabert=str(demo.dnabert_dir), esm=str(demo.esm_checkpoint),
+                                classifier=str(demo.classifier), device=device, demo=True)
+        if not classifier:
+            return replace(models, classifier="")
+        models = replace(models, classifier=_demo_classifier(config, demo.classifier))
+    else:
+        models = ResolvedModels(dnabert=config.dnabert, esm=config.esm, classifier="",
+                                device=device)
+        if not classifier:
+            return models
+        models = replace(models, classifier=_classifier_file(config))
+    _check_trained_classifier(config, models)
+    return models
+
+
+def _demo_classifier(config: PipelineConfig, demo_classifier: Path) -> str:
+    """With ``--demo``, a classifier file given with ``-m`` (a model trained on demo features)
+    replaces the demo classifier; ``-m 300`` / ``-m 500`` keep it."""
+    if config.model.isdigit() and int(config.model) in PUBLISHED_CLASSIFIERS:
+        return str(demo_classifier)
+    return config.model
+
+
+def _check_trained_classifier(config: PipelineConfig, models: ResolvedModels) -> None:
+    """Refuse (or, when allowed, warn about) a trained model that does not fit the run."""
+    if not Path(models.classifier).is_file():
+        return  # a missing file is reported where the classifier is loaded
+    from virnucpro.training.model_file import (  # imports torch
+        check_model_fits,
+        embedding_model_names,
+        trained_model_metadata,
+    )
+
+    metadata = trained_model_metadata(Path(models.classifier))
+    if metadata is None:  # a published or demo classifier: nothing recorded to compare
+        return
+    dnabert, esm = embedding_model_names(models.dnabert, models.esm, models.demo)
+    mismatches = check_model_fits(models.classifier, metadata, config.chunk_length, dnabert, esm,
+                                  allow_mismatch=config.allow_model_mismatch)
+    for mismatch in mismatches:
+        logger.warning("--allow-model-mismatch: %s: the model was trained with %s",
+                       models.classifier, mismatch)
 
 
 def _classifier_file(config: PipelineConfig) -> str:

@@ -236,9 +236,18 @@ def release(lock_path: Path, content: bytes) -> None:
 
 @contextlib.contextmanager
 def output_folder_lock(lock_path: Path, break_lock: bool = False) -> Iterator[None]:
-    """Hold the output folder's lock for the ``with`` block (released on any exit)."""
+    """Hold the output folder's lock for the ``with`` block (released on any exit).
+
+    A folder that the lock itself created and that is still empty afterwards (the run was
+    refused before writing anything, e.g. a model that does not fit) is removed again, so a
+    failed start leaves nothing behind.
+    """
+    created = not lock_path.parent.exists()
     content = acquire(lock_path, break_lock)
     try:
         yield
     finally:
         release(lock_path, content)
+        if created:
+            with contextlib.suppress(OSError):  # not empty (the run wrote files) or gone
+                lock_path.parent.rmdir()

@@ -1,0 +1,197 @@
+"""make-dataset, train and evaluate through the command line (``virnucpro.cli.main``).
+
+The end-to-end runs use the demo models, 300 bp chunks and a few epochs, so the module stays
+within seconds; ``train --demo`` at full length is timed by ``make train-demo``, not here.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from virnucpro.cli import main
+from virnucpro.training.dataset import read_dataset_table
+from virnucpro.training.model_file import read_trained_model
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "example.fa"
+
+
+def inputs(genbank_dir: Path) -> list[str]:
+    return ["--viral", str(genbank_dir / "gbvrl1_start.seq"),
+            "--other", str(genbank_dir / "NC_005816.gb"), str(genbank_dir / "NC_000932.gb")]
+
+
+def demo_options(cache: Path) -> list[str]:
+    return ["--demo", "--cache-dir", str(cache), "--no-progress", "-l", "300"]
+
+
+def train_arguments(genbank_dir: Path, cache: Path, out: Path, *extra: str) -> list[str]:
+    return ["train", *inputs(genbank_dir), *demo_options(cache), "-o", str(out), "--epochs", "3",
+            *extra]
+
+
+@pytest.fixture(scope="module")
+def trained(genbank_dir, model_cache_dir, tmp_path_factory) -> Path:
+    """The output folder of one ``train --demo`` run (3 epochs), with its log file."""
+    out = tmp_path_factory.mktemp("trained") / "run"
+    log = out.parent / "train.log"
+    assert main([*train_arguments(genbank_dir, model_cache_dir, out), "--log-file", str(log)]) == 0
+    return out
+
+
+def test_make_dataset_runs_without_torch_and_keeps_records_on_one_side(genbank_dir, tmp_path):
+    out = tmp_path / "dataset"
+    script = (
+        "import sys\n"
+        "from virnucpro.cli import main\n"
+        f"status = main({['make-dataset', *inputs(genbank_dir), '-o', str(out), '-q']!r})\n"
+        "assert status == 0, status\n"
+        "assert 'torch' not in sys.modules, 'torch was imported'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    side_of: dict[str, set[str]] = {}
+    for row, split in read_dataset_table(out / "dataset.tsv"):
+        side_of.setdefault(row.record_id, set()).add(split)
+    assert side_of and all(len(sides) == 1 for sides in side_of.values())
+    assert {split for sides in side_of.values() for split in sides} == {"train", "val", "test"}
+    assert not (out / "work").exists()  # intermediates removed
+
+
+def test_train_demo_writes_the_three_files_and_ends_with_the_summary(trained):
+    log = (trained.parent / "train.log").read_text()
+    for stage in ("GenBank Reading", "Frame Splitting", "DNABERT-S Feature Extraction",
+                  "ESM-2 Feature Extraction", "Feature Merging", "Model Training",
+                  "Training Epoch", "Model Evaluation"):
+        assert stage in log
+    assert "TRAINING SUMMARY" in log and "Test F1:" in log and "Best epoch:" in log
+    assert len((trained / "training_log.tsv").read_text().splitlines()) == 1 + 3
+    assert (trained / "test_metrics.tsv").read_text().startswith("metric\tvalue\naccuracy\t")
+    state, metadata = read_trained_model(trained / "model.pt")
+    assert metadata.chunk_length == 300 and (metadata.dnabert, metadata.esm) == ("demo", "demo")
+    assert metadata.training_options["epochs"] == 3 and 1 <= metadata.best_epoch <= 3
+    assert state["hidden_layer.weight"].shape[1] == metadata.input_dim
+    assert not (trained / "work").exists()
+
+
+def test_the_trained_model_runs_in_predict(trained, model_cache_dir, tmp_path):
+    out = tmp_path / "predicted"
+    status = main(["predict", str(EXAMPLE), "-m", str(trained / "model.pt"), "-o", str(out),
+                   *demo_options(model_cache_dir)])
+    assert status == 0
+    assert len((out / "prediction_results.txt").read_text().splitlines()) > 1
+
+
+def test_predict_refuses_a_model_of_another_chunk_length(trained, model_cache_dir, tmp_path,
+                                                          capsys):
+    options = [option for option in demo_options(model_cache_dir) if option not in ("-l", "300")]
+    out = tmp_path / "refused"
+    status = main(["predict", str(EXAMPLE), "-m", str(trained / "model.pt"), "-o", str(out),
+                   *options])
+    assert status == 2
+    assert "chunk length 300 (the run uses 500)" in capsys.readouterr().err
+    assert not out.exists()
+    allowed = main(["predict", str(EXAMPLE), "-m", str(trained / "model.pt"), "-o", str(out),
+                    "--allow-model-mismatch", *options])
+    assert allowed == 0
+
+
+def test_evaluate_on_the_test_split_gives_the_test_metrics(trained, model_cache_dir, tmp_path,
+                                                           capsys):
+    out = tmp_path / "evaluated"
+    status = main(["evaluate", "-m", str(trained / "model.pt"), "--dataset", str(trained),
+                   "-o", str(out), *demo_options(model_cache_dir), "-q"])
+    assert status == 0
+    table = (trained / "test_metrics.tsv").read_text()
+    assert (out / "evaluation_metrics.tsv").read_text() == table
+    assert capsys.readouterr().out == table
+
+
+def test_evaluate_on_labelled_files_counts_every_selected_frame(trained, genbank_dir,
+                                                                 model_cache_dir, tmp_path):
+    out = tmp_path / "labelled"
+    status = main(["evaluate", "-m", str(trained / "model.pt"), *inputs(genbank_dir)[:4],
+                   "-o", str(out), *demo_options(model_cache_dir), "-q"])
+    assert status == 0
+    rows = dict(line.split("\t") for line in
+                (out / "evaluation_metrics.tsv").read_text().splitlines()[1:])
+    counted = sum(int(rows[name]) for name in ("true_positives", "false_positives",
+                                               "true_negatives", "false_negatives"))
+    frames = sum(1 for path in (trained / "frames").glob("gbvrl1_start_*nucleotide.fa")
+                 for line in path.read_text().splitlines() if line.startswith(">"))
+    frames += sum(1 for line in (trained / "frames" / "NC_005816_identified_nucleotide.fa")
+                  .read_text().splitlines() if line.startswith(">"))
+    assert counted == frames
+
+
+@pytest.mark.parametrize(
+    ("arguments", "status", "message"),
+    [
+        (["--other", "{gb}/NC_005816.gb"], 2, "no --viral file given"),
+        (["--viral", "{gb}/gbvrl1_start.seq", "--other", "{gb}/NC_005816.gb",
+          "--val-fraction", "0.6", "--test-fraction", "0.5"], 2, "must be below 1"),
+        (["--viral", "{gb}/absent.gb", "--other", "{gb}/NC_005816.gb"], 3,
+         "absent.gb: input file not found"),
+        (["--viral", "{example}", "--other", "{gb}/NC_005816.gb"], 3, "example.fa"),
+        (["--viral", "{gb}/NC_005816.gb", "--other", "{gb}/gbvrl1_start.seq",
+          "--test-fraction", "0.5"], 3, "split would be empty"),
+    ],
+)
+def test_bad_input_exits_with_one_line_and_writes_no_dataset(genbank_dir, tmp_path, capsys,
+                                                             arguments, status, message):
+    filled = [argument.format(gb=genbank_dir, example=EXAMPLE) for argument in arguments]
+    out = tmp_path / "out"
+    assert main(["make-dataset", *filled, "-o", str(out), "--no-progress"]) == status
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error")]
+    assert len(errors) == 1 and message in errors[0]
+    assert "Traceback" not in errors[0]
+    assert not (out / "dataset.tsv").exists()
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_an_unknown_option_value_is_a_usage_error(genbank_dir, tmp_path):
+    with pytest.raises(SystemExit) as stopped:
+        main(["make-dataset", *inputs(genbank_dir), "-l", "400", "-o", str(tmp_path / "o")])
+    assert stopped.value.code == 2
+
+
+def test_evaluate_needs_a_dataset_or_labelled_files(tmp_path, capsys):
+    assert main(["evaluate", "-m", "300", "-o", str(tmp_path / "o")]) == 2
+    assert "either --dataset DIR or labelled" in capsys.readouterr().err
+
+
+def test_sigkill_during_training_then_resume_gives_the_same_weights(genbank_dir,
+                                                                    model_cache_dir, tmp_path):
+    """Killed once the first epoch checkpoint exists, resumed: the weights of a run never
+    interrupted, bit for bit (CPU)."""
+    epochs = ["--epochs", "12", "--patience", "12", "--batch-size", "4", "-d", "cpu"]
+    killed = tmp_path / "killed"
+    command = [sys.executable, "-m", "virnucpro",
+               *train_arguments(genbank_dir, model_cache_dir, killed, *epochs)]
+    checkpoint = killed / ".virnucpro" / "training_checkpoint.pt"
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while process.poll() is None and not checkpoint.exists():
+            time.sleep(0.002)
+        process.kill()
+    finally:
+        process.wait(timeout=60)
+    assert checkpoint.exists() and not (killed / "model.pt").exists(), "not killed in training"
+    saved_epoch = torch.load(checkpoint, weights_only=True)["progress"]["epoch"]
+    assert 1 <= saved_epoch < 12
+    assert main([*train_arguments(genbank_dir, model_cache_dir, killed, *epochs),
+                 "--resume"]) == 0
+    whole = tmp_path / "whole"
+    assert main(train_arguments(genbank_dir, model_cache_dir, whole, *epochs)) == 0
+    resumed_state, _ = read_trained_model(killed / "model.pt")
+    whole_state, _ = read_trained_model(whole / "model.pt")
+    assert resumed_state.keys() == whole_state.keys()
+    for name, tensor in whole_state.items():
+        assert torch.equal(resumed_state[name], tensor), name
+    assert (killed / "training_log.tsv").read_text().count("\n") == 13

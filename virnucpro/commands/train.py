@@ -1,0 +1,22 @@
+"""``virnucpro train``: make the dataset, embed it as predict does, train and test the MLP."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from virnucpro.training.settings import training_config_from_args
+
+logger = logging.getLogger(__name__)
+
+
+def main(args: argparse.Namespace) -> None:
+    """Run the training pipeline into ``args.output_dir`` and list the result files."""
+    from virnucpro.pipeline.training_runs import run_training  # imports torch when it runs
+
+    paths = run_training(training_config_from_args(args))
+    logger.info("Results in %s:", paths.output_dir)
+    for path in (paths.model_file, paths.training_log, paths.test_metrics, paths.dataset_table):
+        logger.info("  %s", path.name)
+    logger.info("Use the model with: virnucpro predict INPUT -l %d -m %s%s", args.chunk_length,
+                paths.model_file, " --demo" if args.demo else "")

@@ -1,0 +1,165 @@
+"""Every file make-dataset, train and evaluate write, named in one place.
+
+Layout of the output folder::
+
+    frames/<stem>_identified_nucleotide.fa   the kept frames of each input (the original's format)
+    frames/<stem>_identified_protein.faa
+    dataset.tsv                              frame_id record_id source group label split
+    model.pt, training_log.tsv, test_metrics.tsv   (train)
+    evaluation_metrics.tsv                   (evaluate)
+    work/                                    intermediates, removed unless kept:
+        <stem>_genomic.fna, <stem>_proteins.tsv, <stem>_chunked<L>.fa   per input
+        nucleotide/output_N.fa (+ output_N_DNABERT_S.pt)   the frames to embed, split as
+        protein/output_N.fa (+ output_N_ESM.pt)            predict's stages 5-6 read them
+        merged/output_N_merged.pt, best_weights.pt
+    .virnucpro/                              checkpoints (and the per-epoch training checkpoint)
+
+:class:`DatasetPaths` offers the split-file names of :class:`virnucpro.paths.RunPaths`
+(``split_indices``, ``nucleotide_split``, ``protein_split``, ``dnabert_features``,
+``esm_features``, ``merged_dir``, ``merged_features``), so predict's feature extraction and
+merging stages run on a dataset unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from virnucpro.paths import LOCK_FILE, STATE_DIR
+
+_SPLIT_NAME = re.compile(r"^output_(\d+)\.fa$")
+
+
+@dataclass(frozen=True)
+class DatasetPaths:
+    """The layout of one make-dataset / train / evaluate output folder.
+
+    Attributes:
+        output_dir: the folder the run writes.
+        chunk_length: 300 or 500.
+        dataset_dir: where ``frames/`` and ``dataset.tsv`` are read when they come from an
+            earlier make-dataset or train run (``evaluate --dataset``); None: ``output_dir``.
+    """
+
+    output_dir: Path
+    chunk_length: int
+    dataset_dir: Path | None = None
+
+    @property
+    def source_dir(self) -> Path:
+        """The folder holding ``frames/`` and ``dataset.tsv``."""
+        return self.dataset_dir if self.dataset_dir is not None else self.output_dir
+
+    @property
+    def frames_dir(self) -> Path:
+        return self.source_dir / "frames"
+
+    def nucleotide_frames(self, stem: str) -> Path:
+        return self.frames_dir / f"{stem}_identified_nucleotide.fa"
+
+    def protein_frames(self, stem: str) -> Path:
+        return self.frames_dir / f"{stem}_identified_protein.faa"
+
+    @property
+    def work_dir(self) -> Path:
+        return self.output_dir / "work"
+
+    def genomic_fasta(self, stem: str) -> Path:
+        """The records' sequences, as FASTA (the RefSeq ``.fna`` twin of the GenBank file)."""
+        return self.work_dir / f"{stem}_genomic.fna"
+
+    def protein_table(self, stem: str) -> Path:
+        """One line per record: its id, then its CDS translations, tab-separated."""
+        return self.work_dir / f"{stem}_proteins.tsv"
+
+    def chunked_fasta(self, stem: str) -> Path:
+        return self.work_dir / f"{stem}_chunked{self.chunk_length}.fa"
+
+    def chunk_manifest(self, stem: str) -> Path:
+        return self.work_dir / f"{stem}_sequences.tsv"
+
+    @property
+    def dataset_table(self) -> Path:
+        return self.source_dir / "dataset.tsv"
+
+    # The split files of the frames to embed, named as predict names them (RunPaths).
+
+    @property
+    def nucleotide_split_dir(self) -> Path:
+        return self.work_dir / "nucleotide"
+
+    @property
+    def protein_split_dir(self) -> Path:
+        return self.work_dir / "protein"
+
+    @property
+    def merged_dir(self) -> Path:
+        return self.work_dir / "merged"
+
+    def nucleotide_split(self, index: int) -> Path:
+        return self.nucleotide_split_dir / f"output_{index}.fa"
+
+    def protein_split(self, index: int) -> Path:
+        return self.protein_split_dir / f"output_{index}.fa"
+
+    def dnabert_features(self, index: int) -> Path:
+        return self.nucleotide_split_dir / f"output_{index}_DNABERT_S.pt"
+
+    def esm_features(self, index: int) -> Path:
+        return self.protein_split_dir / f"output_{index}_ESM.pt"
+
+    def merged_features(self, index: int) -> Path:
+        return self.merged_dir / f"output_{index}_merged.pt"
+
+    def split_indices(self) -> list[int]:
+        """The numbers N of the nucleotide split files ``output_N.fa`` present, ascending."""
+        if not self.nucleotide_split_dir.is_dir():
+            return []
+        found = (_SPLIT_NAME.match(p.name) for p in self.nucleotide_split_dir.iterdir())
+        return sorted(int(m.group(1)) for m in found if m)
+
+    @property
+    def best_weights(self) -> Path:
+        """The best validation epoch's weights, between Model Training and Model Evaluation."""
+        return self.work_dir / "best_weights.pt"
+
+    @property
+    def model_file(self) -> Path:
+        return self.output_dir / "model.pt"
+
+    @property
+    def training_log(self) -> Path:
+        return self.output_dir / "training_log.tsv"
+
+    @property
+    def test_metrics(self) -> Path:
+        return self.output_dir / "test_metrics.tsv"
+
+    @property
+    def evaluation_metrics(self) -> Path:
+        """``evaluate``'s metrics table."""
+        return self.output_dir / "evaluation_metrics.tsv"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.output_dir / STATE_DIR
+
+    @property
+    def lock_file(self) -> Path:
+        """Exists while a run uses the folder (see ``virnucpro.pipeline.run_lock``)."""
+        return self.output_dir / LOCK_FILE
+
+    @property
+    def training_checkpoint(self) -> Path:
+        return self.state_dir / "training_checkpoint.pt"
+
+    def intermediates(self) -> list[Path]:
+        """Removed at the end of a successful run unless ``--keep-intermediate``."""
+        return [self.work_dir, self.training_checkpoint]
+
+    def results(self) -> list[Path]:
+        """What a run leaves in ``output_dir`` (the dataset only when it was made here)."""
+        made_here = [self.frames_dir, self.dataset_table] if self.dataset_dir is None else []
+        return [*made_here, self.model_file, self.training_log, self.test_metrics,
+                self.evaluation_metrics]
