@@ -87,6 +87,22 @@ def _add_predict_options(parser: argparse.ArgumentParser) -> None:
                              "cached), or a local file (default: the one matching -l)")
     parser.add_argument("-o", "--output-dir", type=Path, default=None,
                         help="output folder (default: <input stem>_virnucpro)")
+    _add_model_options(parser)
+    parser.add_argument("--classifier-batch-size", type=int, default=256, metavar="N",
+                        help="rows per classifier batch (default: 256)")
+    parser.add_argument("--min-score", type=_probability, default=DEFAULT_MIN_SCORE, metavar="S",
+                        help=_MIN_SCORE_HELP.format(DEFAULT_MIN_SCORE))
+    parser.add_argument("-k", "--keep-intermediate", action="store_true",
+                        help="keep chunk, frame, split and feature files (needed by classify)")
+    _add_folder_reuse_options(parser)
+    parser.add_argument("--baseline-seconds", type=float, default=None, metavar="S",
+                        help="wall time of a reference run, for a speedup line in the summary")
+    parser.add_argument("--report", action="store_true",
+                        help="also write OUTPUT_DIR/report.html at the end of a successful run")
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    """The DNABERT-S and ESM-2 options (predict, train and evaluate embed alike)."""
     parser.add_argument("-d", "--device", default="auto",
                         help="auto, cpu, cuda or cuda:N (default: auto)")
     parser.add_argument("--precision", default="auto", choices=("auto", "fp32", "fp16", "bf16"),
@@ -99,12 +115,15 @@ def _add_predict_options(parser: argparse.ArgumentParser) -> None:
                         help="padded tokens per DNABERT-S batch (default: 16384)")
     parser.add_argument("--esm-tokens-per-batch", type=int, default=4096, metavar="N",
                         help="tokens per ESM-2 batch (default: 4096)")
-    parser.add_argument("--classifier-batch-size", type=int, default=256, metavar="N",
-                        help="rows per classifier batch (default: 256)")
-    parser.add_argument("--min-score", type=_probability, default=DEFAULT_MIN_SCORE, metavar="S",
-                        help=_MIN_SCORE_HELP.format(DEFAULT_MIN_SCORE))
-    parser.add_argument("-k", "--keep-intermediate", action="store_true",
-                        help="keep chunk, frame, split and feature files (needed by classify)")
+    parser.add_argument("--demo", action="store_true",
+                        help="use small random offline models (the results are meaningless)")
+    parser.add_argument("--cache-dir", type=Path, default=None,
+                        help="model cache (default: $XDG_CACHE_HOME/virnucpro, "
+                             "else ~/.cache/virnucpro)")
+
+
+def _add_folder_reuse_options(parser: argparse.ArgumentParser) -> None:
+    """What to do with an output folder that holds a run already (see ``pipeline.workspace``)."""
     resume = parser.add_mutually_exclusive_group()
     resume.add_argument("--resume", action="store_true",
                         help="continue a run in an existing output folder")
@@ -113,15 +132,6 @@ def _add_predict_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--break-lock", action="store_true",
                         help="take over the output folder from a run that holds its lock but "
                              "no longer runs (one on another host, which cannot be checked)")
-    parser.add_argument("--demo", action="store_true",
-                        help="use small random offline models (the calls are meaningless)")
-    parser.add_argument("--baseline-seconds", type=float, default=None, metavar="S",
-                        help="wall time of a reference run, for a speedup line in the summary")
-    parser.add_argument("--cache-dir", type=Path, default=None,
-                        help="model cache (default: $XDG_CACHE_HOME/virnucpro, "
-                             "else ~/.cache/virnucpro)")
-    parser.add_argument("--report", action="store_true",
-                        help="also write OUTPUT_DIR/report.html at the end of a successful run")
 
 
 def _add_dataset_options(parser: argparse.ArgumentParser, *, fractions: bool = True) -> None:
@@ -152,37 +162,14 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output-dir", type=Path, required=True, help="output folder")
     parser.add_argument("-k", "--keep-intermediate", action="store_true",
                         help="keep work/ (sequences, chunks, split and feature files)")
-    resume = parser.add_mutually_exclusive_group()
-    resume.add_argument("--resume", action="store_true",
-                        help="continue a run in an existing output folder")
-    resume.add_argument("--force", action="store_true",
-                        help="delete an existing output folder's results and start over")
-    parser.add_argument("--break-lock", action="store_true",
-                        help="take over the output folder from a run that holds its lock but "
-                             "no longer runs (one on another host, which cannot be checked)")
+    _add_folder_reuse_options(parser)
 
 
 def _add_embedding_options(parser: argparse.ArgumentParser) -> None:
-    """predict's options for DNABERT-S and ESM-2 (train and evaluate embed as predict does)."""
-    parser.add_argument("-d", "--device", default="auto",
-                        help="auto, cpu, cuda or cuda:N (default: auto)")
-    parser.add_argument("--precision", default="auto", choices=("auto", "fp32", "fp16", "bf16"),
-                        help="GPU precision; auto picks bf16 where supported (CPU runs fp32)")
-    parser.add_argument("--dnabert", default=DEFAULT_DNABERT, metavar="HUB_ID|DIR",
-                        help=f"DNABERT-S model (default: {DEFAULT_DNABERT})")
-    parser.add_argument("--esm", default=DEFAULT_ESM, metavar="NAME|PATH",
-                        help=f"ESM-2 model (default: {DEFAULT_ESM})")
-    parser.add_argument("--dnabert-tokens-per-batch", type=int, default=16384, metavar="N",
-                        help="padded tokens per DNABERT-S batch (default: 16384)")
-    parser.add_argument("--esm-tokens-per-batch", type=int, default=4096, metavar="N",
-                        help="tokens per ESM-2 batch (default: 4096)")
+    """The model options of predict, and how many frames go into one feature file."""
+    _add_model_options(parser)
     parser.add_argument("--sequences-per-file", type=int, default=10000, metavar="N",
                         help="frames per feature file (default: 10000)")
-    parser.add_argument("--demo", action="store_true",
-                        help="use small random offline models (the results are meaningless)")
-    parser.add_argument("--cache-dir", type=Path, default=None,
-                        help="model cache (default: $XDG_CACHE_HOME/virnucpro, "
-                             "else ~/.cache/virnucpro)")
 
 
 def _add_training_options(parser: argparse.ArgumentParser) -> None:

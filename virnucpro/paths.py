@@ -23,8 +23,43 @@ def input_stem(input_path: Path) -> str:
     return name
 
 
+class SplitFileNames:
+    """The numbered split and feature files of stages 3-7, inside three folders a layout names.
+
+    ``RunPaths`` (predict) and ``training.dataset_paths.DatasetPaths`` (train) both mix this in,
+    so the feature stages read and write the same names in either pipeline. A subclass provides
+    ``nucleotide_split_dir``, ``protein_split_dir`` and ``merged_dir``.
+    """
+
+    nucleotide_split_dir: Path
+    protein_split_dir: Path
+    merged_dir: Path
+
+    def nucleotide_split(self, index: int) -> Path:
+        return self.nucleotide_split_dir / f"output_{index}.fa"
+
+    def protein_split(self, index: int) -> Path:
+        return self.protein_split_dir / f"output_{index}.fa"
+
+    def dnabert_features(self, index: int) -> Path:
+        return self.nucleotide_split_dir / f"output_{index}_DNABERT_S.pt"
+
+    def esm_features(self, index: int) -> Path:
+        return self.protein_split_dir / f"output_{index}_ESM.pt"
+
+    def merged_features(self, index: int) -> Path:
+        return self.merged_dir / f"output_{index}_merged.pt"
+
+    def split_indices(self) -> list[int]:
+        """The numbers N of the nucleotide split files ``output_N.fa`` present, ascending."""
+        if not self.nucleotide_split_dir.is_dir():
+            return []
+        found = (_SPLIT_NAME.match(p.name) for p in self.nucleotide_split_dir.iterdir())
+        return sorted(int(m.group(1)) for m in found if m)
+
+
 @dataclass(frozen=True)
-class RunPaths:
+class RunPaths(SplitFileNames):
     """The layout of one run's output directory (same names as the original tool).
 
     Stages 1-4 write ``<stem>_chunked<L>.fa``, ``<stem>_identified_nucleotide.fa``,
@@ -68,28 +103,6 @@ class RunPaths:
     @property
     def merged_dir(self) -> Path:
         return self.output_dir / f"{self.stem}_merged"
-
-    def nucleotide_split(self, index: int) -> Path:
-        return self.nucleotide_split_dir / f"output_{index}.fa"
-
-    def protein_split(self, index: int) -> Path:
-        return self.protein_split_dir / f"output_{index}.fa"
-
-    def dnabert_features(self, index: int) -> Path:
-        return self.nucleotide_split_dir / f"output_{index}_DNABERT_S.pt"
-
-    def esm_features(self, index: int) -> Path:
-        return self.protein_split_dir / f"output_{index}_ESM.pt"
-
-    def merged_features(self, index: int) -> Path:
-        return self.merged_dir / f"output_{index}_merged.pt"
-
-    def split_indices(self) -> list[int]:
-        """The numbers N of the nucleotide split files ``output_N.fa`` present, ascending."""
-        if not self.nucleotide_split_dir.is_dir():
-            return []
-        found = (_SPLIT_NAME.match(p.name) for p in self.nucleotide_split_dir.iterdir())
-        return sorted(int(m.group(1)) for m in found if m)
 
     @property
     def prediction_results(self) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import GENBANK_FILES, original_chunks, original_make_train_dataset
+from original_training_rules import GENBANK_FILES, original_chunks, original_make_train_dataset
 
 from virnucpro.sequence.chunking import chunk_sequence
 from virnucpro.training.dataset_paths import DatasetPaths

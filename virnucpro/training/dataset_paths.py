@@ -22,17 +22,14 @@ merging stages run on a dataset unchanged.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from virnucpro.paths import LOCK_FILE, STATE_DIR
-
-_SPLIT_NAME = re.compile(r"^output_(\d+)\.fa$")
+from virnucpro.paths import LOCK_FILE, STATE_DIR, SplitFileNames
 
 
 @dataclass(frozen=True)
-class DatasetPaths:
+class DatasetPaths(SplitFileNames):
     """The layout of one make-dataset / train / evaluate output folder.
 
     Attributes:
@@ -83,7 +80,7 @@ class DatasetPaths:
     def dataset_table(self) -> Path:
         return self.source_dir / "dataset.tsv"
 
-    # The split files of the frames to embed, named as predict names them (RunPaths).
+    # The folders of the split files to embed (their file names: SplitFileNames, as predict).
 
     @property
     def nucleotide_split_dir(self) -> Path:
@@ -96,28 +93,6 @@ class DatasetPaths:
     @property
     def merged_dir(self) -> Path:
         return self.work_dir / "merged"
-
-    def nucleotide_split(self, index: int) -> Path:
-        return self.nucleotide_split_dir / f"output_{index}.fa"
-
-    def protein_split(self, index: int) -> Path:
-        return self.protein_split_dir / f"output_{index}.fa"
-
-    def dnabert_features(self, index: int) -> Path:
-        return self.nucleotide_split_dir / f"output_{index}_DNABERT_S.pt"
-
-    def esm_features(self, index: int) -> Path:
-        return self.protein_split_dir / f"output_{index}_ESM.pt"
-
-    def merged_features(self, index: int) -> Path:
-        return self.merged_dir / f"output_{index}_merged.pt"
-
-    def split_indices(self) -> list[int]:
-        """The numbers N of the nucleotide split files ``output_N.fa`` present, ascending."""
-        if not self.nucleotide_split_dir.is_dir():
-            return []
-        found = (_SPLIT_NAME.match(p.name) for p in self.nucleotide_split_dir.iterdir())
-        return sorted(int(m.group(1)) for m in found if m)
 
     @property
     def best_weights(self) -> Path:
