@@ -195,3 +195,14 @@ def test_sigkill_during_training_then_resume_gives_the_same_weights(genbank_dir,
     for name, tensor in whole_state.items():
         assert torch.equal(resumed_state[name], tensor), name
     assert (killed / "training_log.tsv").read_text().count("\n") == 13
+
+
+def test_train_under_torchrun_is_refused_with_the_way_out(genbank_dir, tmp_path, capsys,
+                                                         monkeypatch):
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "0")
+    status = main(["train", "--viral", str(genbank_dir / "gbvrl1_start.seq"), "--other",
+                   str(genbank_dir / "NC_005816.gb"), "-o", str(tmp_path / "out"), "--demo"])
+    assert status == 2
+    assert "without torchrun" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
