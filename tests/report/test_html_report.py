@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from html.parser import HTMLParser
 
 import pytest
@@ -168,3 +169,13 @@ def test_a_run_without_sequences_still_gets_a_page(fake_run):
     assert page.rows == []
     assert "No sequence with chunks." in "".join(page.text)
     assert len(page.images) == 1  # the (empty) histogram; no tracks, no saved timings
+
+
+def test_a_demo_run_is_flagged_and_a_real_one_is_not(fake_run):
+    assert "Demo models" not in write_report(fake_run).read_text(encoding="utf-8")
+    run_json = fake_run / ".virnucpro" / "run.json"
+    info = json.loads(run_json.read_text(encoding="utf-8"))
+    info["given"] = {"input": "x.fa", "model": "500", "demo": True}
+    run_json.write_text(json.dumps(info), encoding="utf-8")
+    html = write_report(fake_run).read_text(encoding="utf-8")
+    assert "Demo models:" in html and "meaningless" in html

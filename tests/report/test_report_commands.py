@@ -40,6 +40,7 @@ def test_predict_report_writes_the_page_with_the_run_timeline(tmp_path, model_ca
     assert result.returncode == 0, result.stderr
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "stage timeline: " in html and "DNABERT-S Feature Extraction" in html
+    assert "Demo models:" in html, "a demo run's report says its calls are meaningless"
     assert "http://" not in html and "https://" not in html
     rows = _Rows()
     rows.feed(html)

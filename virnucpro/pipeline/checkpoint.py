@@ -42,14 +42,15 @@ def file_sha256(path: Path) -> str:
 def run_fingerprint(input_path: Path, config: PipelineConfig, models: ResolvedModels) -> dict:
     """What a resumed run must share with the run it continues.
 
-    ``given`` (the input path and ``-m`` as typed) is not compared on resume; ``virnucpro
-    classify`` reads it to find the run's files and model again.
+    ``given`` (the input path and ``-m`` as typed, and whether the demo models ran) is not
+    compared on resume; ``virnucpro classify`` reads it to find the run's files and model
+    again, and the report warns when the calls came from the demo models.
     """
     return {
         "format": FORMAT_VERSION,
         "input_sha256": file_sha256(input_path),
         "settings": result_settings(config, models),
-        "given": {"input": str(input_path), "model": config.model},
+        "given": {"input": str(input_path), "model": config.model, "demo": models.demo},
     }
 
 

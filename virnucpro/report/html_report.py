@@ -111,6 +111,7 @@ def render_report(inputs: ReportInputs) -> str:
     results = inputs.results
     sections = [
         f"<h1>VirNucPro report</h1>\n<p class=\"subtitle\">{page.text(results.run_dir)}</p>",
+        _demo_warning(results),
         _run_section(results, inputs.min_score),
         _counts_section(results, inputs.min_score),
         _histogram_section(results, inputs.min_score),
@@ -123,6 +124,15 @@ def render_report(inputs: ReportInputs) -> str:
         }),
     ]
     return page.document(f"VirNucPro report: {results.run_dir.name}", "\n".join(sections))
+
+
+def _demo_warning(results: RunResults) -> str:
+    """A banner when the run used the demo models (``run.json``'s ``given.demo``), else ''."""
+    given = results.run_info.get("given")
+    if not (isinstance(given, dict) and given.get("demo") is True):
+        return ""
+    return ('<p class="warning"><strong>Demo models:</strong> this run used small random '
+            "networks; its scores and calls are meaningless.</p>")
 
 
 def _run_section(results: RunResults, min_score: float) -> str:

@@ -21,6 +21,7 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; ma
 h1 { margin-bottom: 0.2rem; }
 h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; margin-top: 2rem; }
 .subtitle { color: #555; margin-top: 0; }
+.warning { background: #fff3cd; border: 1px solid #e0b000; padding: 0.5em 0.8em; }
 table { border-collapse: collapse; font-size: 0.9rem; }
 th, td { padding: 0.25rem 0.6rem; border-bottom: 1px solid #e4e4e4; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
