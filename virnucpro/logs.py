@@ -47,3 +47,11 @@ def configure_logging(level: int, log_file: Path | None = None) -> None:
         file_handler.setLevel(logging.DEBUG)
         file_handler.setFormatter(logging.Formatter(_FILE_FORMAT))
         root.addHandler(file_handler)
+
+
+def quiet_worker_rank(verbose: int, log_file: Path | None, rank: int) -> None:
+    """A torchrun rank other than 0 logs warnings only (and to a log file of its own,
+    ``LOG_FILE.rankN``), so the launch shows one run's messages."""
+    if log_file is not None:
+        log_file = Path(f"{log_file}.rank{rank}")
+    configure_logging(logging.DEBUG if verbose else logging.WARNING, log_file)

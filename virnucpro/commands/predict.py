@@ -7,17 +7,9 @@ import logging
 from pathlib import Path
 
 from virnucpro.config import config_from_args
-from virnucpro.logs import configure_logging
+from virnucpro.logs import quiet_worker_rank
 
 logger = logging.getLogger(__name__)
-
-
-def _quiet_worker_rank(args: argparse.Namespace, rank: int) -> None:
-    """Ranks other than 0 log warnings only (and to a log file of their own)."""
-    log_file = args.log_file
-    if log_file is not None:
-        log_file = Path(f"{log_file}.rank{rank}")
-    configure_logging(logging.DEBUG if args.verbose else logging.WARNING, log_file)
 
 
 def main(args: argparse.Namespace) -> None:
@@ -31,7 +23,7 @@ def main(args: argparse.Namespace) -> None:
     if world.is_main:
         config = config_from_args(args)
     else:  # other ranks show no progress bars and log warnings only
-        _quiet_worker_rank(args, world.rank)
+        quiet_worker_rank(args.verbose, args.log_file, world.rank)
         config = config_from_args(args, progress=False)
     paths = run_prediction(args.input, config, world)
     if world.is_main:

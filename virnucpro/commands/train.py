@@ -1,11 +1,12 @@
-"""``virnucpro train``: make the dataset, embed it as predict does, train and test the MLP."""
+"""``virnucpro train``: make the dataset, embed it as predict does, train and test the MLP
+(also under torchrun: the ranks share the feature stages, rank 0 trains)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 
-from virnucpro.errors import UsageError
+from virnucpro.logs import quiet_worker_rank
 from virnucpro.pipeline.distributed import World
 from virnucpro.training.settings import training_config_from_args
 
@@ -17,12 +18,12 @@ def main(args: argparse.Namespace) -> None:
     from virnucpro.pipeline.training_runs import run_training  # imports torch when it runs
 
     world = World.from_environment()
-    if world.size > 1:  # every rank would train the same model into the same folder
-        raise UsageError(
-            f"virnucpro train runs as one process; it was started as {world.size} torchrun "
-            "ranks. Run it without torchrun (the feature stages use the GPU given with -d)"
-        )
-    paths = run_training(training_config_from_args(args))
+    if not world.is_main:  # other ranks show no progress bars and log warnings only
+        quiet_worker_rank(args.verbose, args.log_file, world.rank)
+        args = argparse.Namespace(**{**vars(args), "progress": False})
+    paths = run_training(training_config_from_args(args), world)
+    if not world.is_main:
+        return
     logger.info("Results in %s:", paths.output_dir)
     for path in (paths.model_file, paths.training_log, paths.test_metrics, paths.dataset_table):
         logger.info("  %s", path.name)

@@ -10,6 +10,7 @@ torch: the stage modules import their heavy libraries when a stage runs.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from virnucpro.classification.stages import merge_features, predict_frames
 from virnucpro.embedding.stages import extract_dnabert_features, extract_esm_features
@@ -57,6 +58,36 @@ TRAIN: Pipeline = MAKE_DATASET + DATASET_FEATURES + (train_model, evaluate_train
 # ``virnucpro evaluate``: a classifier on a dataset folder's test split, or on labelled files.
 EVALUATE_DATASET: Pipeline = DATASET_FEATURES + (evaluate_classifier,)
 EVALUATE_FILES: Pipeline = MAKE_DATASET[:-1] + (label_evaluation_frames,) + EVALUATE_DATASET
+
+
+
+@dataclass(frozen=True)
+class Segments:
+    """A pipeline cut around the stages that ``torchrun`` ranks share.
+
+    Attributes:
+        before: what rank 0 runs first (it writes the split files ``shared`` reads).
+        shared: the feature stages, every rank on its share of the split files.
+        after: what rank 0 runs once every rank has finished ``shared``.
+    """
+
+    before: Pipeline
+    shared: Pipeline
+    after: Pipeline
+
+
+def segments_around(pipeline: Pipeline, shared: Pipeline = EMBED) -> Segments:
+    """``pipeline`` cut before and after ``shared``, which it must hold as one run of stages.
+
+    Raises:
+        ValueError: ``pipeline`` does not hold ``shared`` in that order, without a gap.
+    """
+    for start in range(len(pipeline) - len(shared) + 1):
+        end = start + len(shared)
+        if pipeline[start:end] == shared:
+            return Segments(pipeline[:start], shared, pipeline[end:])
+    raise ValueError("the pipeline does not run the shared stages in one piece")
+
 
 # The summary's key metrics: label -> (stage, metric that the stage records).
 KEY_METRICS: dict[str, tuple[Stage, str]] = {

@@ -9,12 +9,13 @@ stages 5-6. Importing this module loads no torch (``virnucpro preprocess`` never
 from __future__ import annotations
 
 import logging
+from functools import partial
 from pathlib import Path
 
 from virnucpro.config import PipelineConfig
 from virnucpro.errors import os_errors_explained
 from virnucpro.paths import RunPaths, input_stem
-from virnucpro.pipeline.definitions import PREDICT, PREPROCESS
+from virnucpro.pipeline.definitions import PREDICT, PREPROCESS, segments_around
 from virnucpro.pipeline.distributed import World
 from virnucpro.pipeline.run_lock import output_folder_lock
 from virnucpro.pipeline.run_summary import (
@@ -24,7 +25,7 @@ from virnucpro.pipeline.run_summary import (
     summary_due,
 )
 from virnucpro.pipeline.stage_runner import check_input, run_stages
-from virnucpro.pipeline.torchrun import run_launched
+from virnucpro.pipeline.torchrun import RunHooks, run_launched
 from virnucpro.pipeline.workspace import close_run, open_run
 from virnucpro_telemetry import StageRegistry, log_summary, use_registry
 
@@ -66,11 +67,26 @@ def run_prediction(
     paths = RunPaths(input_path, Path(output_dir), config.chunk_length)
     with os_errors_explained(paths.output_dir):
         if world.launched:
-            return run_launched(input_path, paths, config, world)
+            hooks = _predict_hooks(input_path, paths, config, world)
+            return run_launched(segments_around(PREDICT), hooks, paths, config, world)
         check_input(input_path)
         with output_folder_lock(paths.lock_file, config.break_lock):
             _predict_in_this_process(input_path, paths, config, world, registry)
     return paths
+
+
+def _predict_hooks(input_path: Path, paths: RunPaths, config: PipelineConfig,
+                   world: World) -> RunHooks:
+    """What a ``predict`` run does around its stages under torchrun (on rank 0)."""
+
+    def summarize(registry, models, state, device) -> None:
+        log_prediction_summary(registry, PREDICT, config, models, world, device, state=state)
+        if state is not None:  # the output folder is this run's
+            keep_stage_records(paths, registry)
+
+    return RunHooks(check=partial(check_input, input_path),
+                    open=partial(open_run, input_path, paths, config),
+                    summarize=summarize, close=partial(close_run, paths, config))
 
 
 def _predict_in_this_process(input_path: Path, paths: RunPaths, config: PipelineConfig,
