@@ -78,6 +78,16 @@ def init_process_group(device: str, world: World) -> None:
     dist.init_process_group(backend=backend, timeout=COLLECTIVE_TIMEOUT)
 
 
+def take_all_cores(device: str) -> None:
+    """Undo ``init_process_group``'s sharing of the cores on a CPU rank that now runs alone
+    (rank 0 after the shared stages, the other ranks waiting): as many torch threads as a
+    single process gets, so that its results are a single process's too."""
+    import torch
+
+    if not device.startswith("cuda"):
+        torch.set_num_threads(os.cpu_count() or 1)
+
+
 def broadcast_from_main(value: object) -> object:
     """Rank 0's ``value`` on every rank."""
     import torch.distributed as dist

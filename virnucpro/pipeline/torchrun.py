@@ -8,7 +8,8 @@ and each rank's split files (spread by residue count). Every rank runs the ``sha
 (``EMBED``) on its own files with rank 0's models on its own device (``cuda:LOCAL_RANK``, or the
 CPU with gloo), in a registry of its own. The ranks' outcomes and timing snapshots are gathered
 to rank 0, which merges the snapshots (origins ``rank0``, ``rank1``, ...) and runs the ``after``
-stages. Output files go to a filesystem shared by all ranks.
+stages with all the CPU cores (the other ranks only wait then), so that its results are a single
+process's. Output files go to a filesystem shared by all ranks.
 """
 
 from __future__ import annotations
@@ -136,7 +137,7 @@ def _extract_on_rank(launch: _Launch, models, plan: FeaturePlan, registry) -> Ra
 
 def _finish_on_main(launch: _Launch, models, state: RunState, outcomes, registry) -> None:
     """Rank 0: fold in the other ranks' timings, then the stages after the shared ones (or the
-    ranks' failure)."""
+    ranks' failure) with all the cores, as a single process would run them."""
     for outcome in outcomes:
         if outcome.snapshot is not None:
             registry.merge(outcome.snapshot)
@@ -145,6 +146,7 @@ def _finish_on_main(launch: _Launch, models, state: RunState, outcomes, registry
         raise failure
     for stage in launch.segments.shared:
         state.mark_done(stage, recorded_metrics(stage))
+    distributed.take_all_cores(models.device)
     run_stages(launch.segments.after, launch.paths, launch.config, models, state)
 
 
