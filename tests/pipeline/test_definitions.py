@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 
+import pytest
+
 from virnucpro.pipeline.definitions import (
     CLASSIFY,
     EMBED,
@@ -15,6 +17,8 @@ from virnucpro.pipeline.definitions import (
     PREPROCESS,
     RECLASSIFY,
     TRAIN,
+    Segments,
+    segments_around,
 )
 from virnucpro.pipeline.run_summary import stage_key_metrics
 from virnucpro_telemetry import StageRegistry, add_metrics, stage, stage_name, use_registry
@@ -26,6 +30,27 @@ def test_predict_is_preprocess_then_embed_then_classify():
     assert PREDICT == PREPROCESS + EMBED + CLASSIFY
     names = [stage_name(function) for function in PREDICT]
     assert len(set(names)) == len(names) == 9
+
+
+def test_torchrun_segments_of_predict_are_its_three_parts():
+    assert segments_around(PREDICT) == Segments(PREPROCESS, EMBED, CLASSIFY)
+
+
+def test_torchrun_segments_of_train_put_dataset_and_training_on_either_side_of_embed():
+    segments = segments_around(TRAIN)
+    assert segments.before + segments.shared + segments.after == TRAIN
+    assert segments.shared == EMBED
+    assert segments.before[:len(MAKE_DATASET)] == MAKE_DATASET
+    assert [stage_name(s) for s in segments.before[len(MAKE_DATASET):]] == ["Frame Splitting"]
+    assert [stage_name(s) for s in segments.after] == ["Feature Merging", "Model Training",
+                                                       "Model Evaluation"]
+
+
+def test_a_pipeline_without_the_shared_stages_in_one_piece_has_no_segments():
+    with pytest.raises(ValueError, match="in one piece"):
+        segments_around(MAKE_DATASET)
+    with pytest.raises(ValueError, match="in one piece"):
+        segments_around(EMBED[:1] + CLASSIFY + EMBED[1:])
 
 
 def test_reclassify_is_the_same_stage_functions_as_stages_8_and_9():

@@ -6,6 +6,7 @@ within seconds; ``train --demo`` at full length is timed by ``make train-demo``,
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -197,12 +198,36 @@ def test_sigkill_during_training_then_resume_gives_the_same_weights(genbank_dir,
     assert (killed / "training_log.tsv").read_text().count("\n") == 13
 
 
-def test_train_under_torchrun_is_refused_with_the_way_out(genbank_dir, tmp_path, capsys,
-                                                         monkeypatch):
-    monkeypatch.setenv("WORLD_SIZE", "2")
-    monkeypatch.setenv("RANK", "0")
-    status = main(["train", "--viral", str(genbank_dir / "gbvrl1_start.seq"), "--other",
-                   str(genbank_dir / "NC_005816.gb"), "-o", str(tmp_path / "out"), "--demo"])
-    assert status == 2
-    assert "without torchrun" in capsys.readouterr().err
-    assert not (tmp_path / "out").exists()
+def _train_process(launcher: list[str], arguments: list[str],
+                   env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*launcher, "-m", "virnucpro", *arguments], capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, timeout=300,
+                          env={**os.environ, **(env or {})})
+
+
+@pytest.mark.slow
+def test_train_under_torchrun_shares_the_features_and_gives_the_one_process_model(
+    genbank_dir, model_cache_dir, tmp_path
+):
+    def arguments(out: Path) -> list[str]:  # 34 frames, 8 a split file: each rank gets files
+        return train_arguments(genbank_dir, model_cache_dir, out, "--sequences-per-file", "8")
+
+    # rank 0 trains alone with every core, as one process does by default
+    single = _train_process([sys.executable], arguments(tmp_path / "one"),
+                            {"OMP_NUM_THREADS": str(os.cpu_count() or 1)})
+    assert single.returncode == 0, single.stderr[-3000:]
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone",
+                "--nproc-per-node", "2"]
+    launched = _train_process(torchrun, arguments(tmp_path / "two"))
+    assert launched.returncode == 0, launched.stderr[-3000:]
+
+    shared = [line for line in launched.stderr.splitlines() if "Feature Extraction ." in line]
+    assert len(shared) == 2 and all("x2 ranks" in line for line in shared), shared
+    assert launched.stderr.count("TRAINING SUMMARY") == 1
+    assert launched.stderr.count("Training Epoch") == single.stderr.count("Training Epoch")
+    expected, _ = read_trained_model(tmp_path / "one" / "model.pt")
+    state, metadata = read_trained_model(tmp_path / "two" / "model.pt")
+    assert state.keys() == expected.keys()
+    assert all(torch.equal(state[name], expected[name]) for name in expected)
+    assert metadata.training_options["epochs"] == 3
+    assert not (tmp_path / "two" / "work").exists()
