@@ -72,6 +72,7 @@ def test_train_demo_writes_the_three_files_and_ends_with_the_summary(trained):
                   "Training Epoch", "Model Evaluation"):
         assert stage in log
     assert "TRAINING SUMMARY" in log and "Test F1:" in log and "Best epoch:" in log
+    assert "Sequences processed: 5" in log, "the five GenBank records, not a frame count"
     assert len((trained / "training_log.tsv").read_text().splitlines()) == 1 + 3
     assert (trained / "test_metrics.tsv").read_text().startswith("metric\tvalue\naccuracy\t")
     state, metadata = read_trained_model(trained / "model.pt")

@@ -166,8 +166,13 @@ def _open(paths: DatasetPaths, config: TrainingConfig,
 
 def _log_summary(registry: StageRegistry, pipeline: Pipeline, title: str,
                  shown: dict[str, str] | None) -> None:
-    log_summary(registry, title=title,
-                key_metrics={**stage_key_metrics(registry, pipeline), **(shown or {})})
+    metrics = stage_key_metrics(registry, pipeline)
+    # Left alone, the library's "Sequences processed" line shows the largest `sequences` count of
+    # any stage, which here mixes GenBank records and frames: a training run's input sequences
+    # are its GenBank records.
+    if "GenBank records read" in metrics:
+        metrics = {"Sequences processed": metrics.pop("GenBank records read"), **metrics}
+    log_summary(registry, title=title, key_metrics={**metrics, **(shown or {})})
 
 
 def _close(paths: DatasetPaths, config: TrainingConfig, models: ResolvedModels | None) -> None:
