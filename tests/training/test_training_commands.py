@@ -157,6 +157,19 @@ def test_bad_input_exits_with_one_line_and_writes_no_dataset(genbank_dir, tmp_pa
     assert not list(tmp_path.rglob("*.tmp"))
 
 
+def test_a_failed_start_does_not_trap_the_corrected_rerun(genbank_dir, tmp_path, capsys):
+    not_genbank = tmp_path / "contigs.gb"
+    not_genbank.write_text(">x\nACGT\n")
+    out = tmp_path / "out"
+    bad = ["make-dataset", "--viral", str(not_genbank), "--other",
+           str(genbank_dir / "NC_005816.gb"), "-l", "300", "-o", str(out), "--no-progress"]
+    assert main(bad) == 3
+    assert "SUMMARY" not in capsys.readouterr().err, "no stage finished: the error line only"
+    assert main(["make-dataset", *inputs(genbank_dir), "-l", "300", "-o", str(out),
+                 "--no-progress"]) == 0
+    assert (out / "dataset.tsv").is_file()
+
+
 def test_an_unknown_option_value_is_a_usage_error(genbank_dir, tmp_path):
     with pytest.raises(SystemExit) as stopped:
         main(["make-dataset", *inputs(genbank_dir), "-l", "400", "-o", str(tmp_path / "o")])

@@ -52,14 +52,16 @@ def _folder_entries(paths: RunPaths) -> list[Path]:
 
 
 def _holds_only_an_unfinished_start(entries: list[Path], paths: RunPaths, state: RunState) -> bool:
-    """Whether the folder holds nothing but the records of a run that finished no stage.
+    """Whether the folder holds nothing but what a run that finished no stage leaves: its
+    checkpoint records, its own (unfinished) output files and folders, temporary files.
 
     That is what a run leaves that failed on its input, its models or the file system before
     its first stage finished: the corrected run reuses the folder without ``--resume`` or
-    ``--force``.
+    ``--force``. Files the run does not own keep the folder "not empty".
     """
+    own = set(run_outputs(paths))
     leftovers = [entry for entry in entries
-                 if entry != paths.state_dir and not entry.name.endswith(".tmp")]
+                 if entry not in own and not entry.name.endswith(".tmp")]
     return not leftovers and not state.any_done()
 
 
@@ -93,7 +95,8 @@ def prepare_output_dir(paths: RunPaths, fingerprint: dict, resume: bool, force: 
     if entries and _holds_only_an_unfinished_start(entries, paths, state):
         logger.info("Reusing %s: the run there stopped before any stage finished",
                     paths.output_dir)
-        _remove(paths.state_dir)
+        for path in run_outputs(paths):
+            _remove(path)
         remove_temporary_files(paths)
         entries = []
     has_files = bool(entries)
