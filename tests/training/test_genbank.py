@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import logging
 
@@ -49,6 +50,13 @@ def test_gzip_is_recognised_by_its_bytes_not_its_name(genbank_dir, tmp_path):
     packed = tmp_path / "plasmid.gb"  # no .gz suffix on purpose
     packed.write_bytes(gzip.compress((genbank_dir / "NC_005816.gb").read_bytes()))
     assert list(read_genbank(packed)) == list(read_genbank(genbank_dir / "NC_005816.gb"))
+
+
+def test_bzip2_is_refused_naming_what_to_give(genbank_dir, tmp_path):
+    packed = tmp_path / "plasmid.gb.bz2"
+    packed.write_bytes(bz2.compress((genbank_dir / "NC_005816.gb").read_bytes()))
+    with pytest.raises(InputError, match="bzip2.*gzip-compressed GenBank"):
+        list(read_genbank(packed))
 
 
 def test_a_fasta_file_is_not_genbank(tmp_path):

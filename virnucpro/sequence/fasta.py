@@ -128,7 +128,7 @@ def read_blocks(path: Path, *, allow_empty: bool = False) -> Iterator[RecordBloc
     """
     path = Path(path)
     line, number = 1, 0
-    with _open_binary(path) as handle:
+    with open_input(path) as handle:
         try:
             for text in _whole_records(handle):
                 if not number and text[:1] != b">":
@@ -159,7 +159,7 @@ def read_record_texts(path: Path) -> Iterator[bytes]:
 
     For files this program wrote itself (splitting them, for instance).
     """
-    with _open_binary(Path(path)) as handle:
+    with open_input(Path(path)) as handle:
         yield from _whole_records(handle)
 
 
@@ -307,8 +307,13 @@ def format_record(record_id: str, sequence: str) -> str:
 
 
 @contextlib.contextmanager
-def _open_binary(path: Path) -> Iterator[IO[bytes]]:
-    """Open ``path`` for reading bytes, decompressing gzip; refuse other compressed formats."""
+def open_input(path: Path, kind: str = "FASTA") -> Iterator[IO[bytes]]:
+    """Open an input file for reading bytes, decompressing gzip (recognised by its first
+    bytes, not its name); refuse other compressed formats, naming ``kind`` as what to give.
+
+    Raises:
+        InputError: the file cannot be opened, or is bzip2, xz, zstd or zip.
+    """
     try:
         handle = open(path, "rb")
     except OSError as exc:
@@ -319,7 +324,7 @@ def _open_binary(path: Path) -> Iterator[IO[bytes]]:
             if magic.startswith(prefix):
                 raise InputError(
                     f"{path}: this is {what}, which is not supported: give plain or "
-                    "gzip-compressed FASTA"
+                    f"gzip-compressed {kind}"
                 )
         if magic.startswith(_GZIP_MAGIC):
             with gzip.GzipFile(fileobj=handle, mode="rb") as unzipped:

@@ -13,7 +13,6 @@ bytes, not their names.
 from __future__ import annotations
 
 import contextlib
-import gzip
 import io
 import logging
 import warnings
@@ -24,11 +23,11 @@ from typing import IO, NamedTuple
 
 from virnucpro.errors import InputError
 from virnucpro.sequence._fasta_problems import ALLOWED
+from virnucpro.sequence.fasta import open_input
 
 logger = logging.getLogger(__name__)
 
 GENBANK_SUFFIXES = (".gbff", ".gbk", ".gb", ".seq", ".genbank")
-_GZIP_MAGIC = b"\x1f\x8b"
 
 
 class GenBankRecord(NamedTuple):
@@ -158,16 +157,10 @@ def _report_parser_warnings(messages: list[str], path: Path, number: int) -> Non
 
 @contextlib.contextmanager
 def _open_text(path: Path) -> Iterator[IO[str]]:
-    """Open ``path`` as ASCII text, decompressing gzip (recognised by its first bytes)."""
-    try:
-        raw = open(path, "rb")
-    except OSError as error:
-        raise InputError(f"{path}: cannot read the input: {error.strerror or error}") from None
-    with raw:
-        compressed = raw.peek(2)[:2] == _GZIP_MAGIC
-        binary = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw
-        with io.TextIOWrapper(binary, encoding="ascii", errors="strict") as text:
-            yield text
+    """Open ``path`` as ASCII text, plain or gzip (``sequence.fasta.open_input``)."""
+    with (open_input(path, "GenBank") as binary,
+          io.TextIOWrapper(binary, encoding="ascii", errors="strict") as text):
+        yield text
 
 
 def _first_line(error: object) -> str:
