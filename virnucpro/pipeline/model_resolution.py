@@ -81,7 +81,7 @@ def resolve_models(
 def _demo_classifier(config: PipelineConfig, demo_classifier: Path) -> str:
     """With ``--demo``, a classifier file given with ``-m`` (a model trained on demo features)
     replaces the demo classifier; ``-m 300`` / ``-m 500`` keep it."""
-    if config.model.isdigit() and int(config.model) in PUBLISHED_CLASSIFIERS:
+    if _published_length(config) is not None:
         return str(demo_classifier)
     return config.model
 
@@ -107,14 +107,21 @@ def _check_trained_classifier(config: PipelineConfig, models: ResolvedModels) ->
                        models.classifier, mismatch)
 
 
+def _published_length(config: PipelineConfig) -> int | None:
+    """The chunk length of the published classifier ``-m`` names (300 or 500), else None."""
+    if config.model.isdigit() and int(config.model) in PUBLISHED_CLASSIFIERS:
+        return int(config.model)
+    return None
+
+
 def _classifier_file(config: PipelineConfig) -> str:
     """The published classifier ``-m 300`` / ``-m 500`` names (fetched once), else the path."""
-    if not (config.model.isdigit() and int(config.model) in PUBLISHED_CLASSIFIERS):
+    length = _published_length(config)
+    if length is None:
         if not Path(config.model).is_file():  # found now, not after hours of stages 1-7
             raise ModelFileError(f"{config.model}: classifier file not found; give -m 300, "
                                  "-m 500 or the path of a classifier file")
         return config.model
-    length = int(config.model)
     if length != config.chunk_length:
         logger.warning(
             "the %d bp classifier is used on %d bp chunks (-l %d); the published models "
