@@ -12,15 +12,20 @@ LOCK_FILE = ".virnucpro.lock"  # present while a run uses its output folder (pip
 _SPLIT_NAME = re.compile(r"^output_(\d+)\.fa$")
 
 
-def input_stem(input_path: Path) -> str:
-    """The input's name without ``.gz`` and a FASTA suffix: ``reads.fa.gz`` -> ``reads``."""
-    name = Path(input_path).name
+def file_stem(path: Path, suffixes: tuple[str, ...]) -> str:
+    """A file's name without ``.gz`` and the first of ``suffixes`` it ends with (any case)."""
+    name = Path(path).name
     if name.lower().endswith(".gz"):
         name = name[:-3]
-    for suffix in _FASTA_SUFFIXES:
+    for suffix in suffixes:
         if name.lower().endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)]
     return name
+
+
+def input_stem(input_path: Path) -> str:
+    """The input's name without ``.gz`` and a FASTA suffix: ``reads.fa.gz`` -> ``reads``."""
+    return file_stem(input_path, _FASTA_SUFFIXES)
 
 
 class SplitFileNames:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, NamedTuple
 
 from virnucpro.errors import InputError
+from virnucpro.paths import file_stem
 from virnucpro.sequence._fasta_problems import ALLOWED
 from virnucpro.sequence.fasta import open_input
 
@@ -43,13 +44,7 @@ class GenBankRecord(NamedTuple):
 def genbank_stem(path: Path) -> str:
     """The file name without ``.gz`` and a GenBank suffix: ``viral.1.genomic.gbff.gz`` ->
     ``viral.1.genomic``."""
-    name = Path(path).name
-    if name.lower().endswith(".gz"):
-        name = name[:-3]
-    for suffix in GENBANK_SUFFIXES:
-        if name.lower().endswith(suffix) and len(name) > len(suffix):
-            return name[: -len(suffix)]
-    return name
+    return file_stem(path, GENBANK_SUFFIXES)
 
 
 def cds_proteins(features) -> list[str]:
