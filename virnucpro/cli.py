@@ -132,6 +132,9 @@ def _add_folder_reuse_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--break-lock", action="store_true",
                         help="take over the output folder from a run that holds its lock but "
                              "no longer runs (one on another host, which cannot be checked)")
+    parser.add_argument("--stale-lock-minutes", type=float, default=10.0, metavar="N",
+                        help="take over another host's lock not refreshed for N minutes (a "
+                             "running holder refreshes it every 30 s; default: 10)")
 
 
 def _add_dataset_options(parser: argparse.ArgumentParser, *, fractions: bool = True) -> None:

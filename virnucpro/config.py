@@ -54,6 +54,8 @@ class PipelineConfig:
         force: remove a previous run's outputs and start over.
         break_lock: take over the output folder's lock even when it names a run that may still
             be running (another host's, or one whose pid this host cannot check).
+        stale_lock_minutes: take over another host's lock not refreshed for this long (the
+            holder refreshes it every 30 s; ``pipeline.run_lock``).
         demo: use the offline demo models (meaningless calls).
         baseline_seconds: wall time of a reference run, for the speedup line of the summary.
         cache_dir: where downloaded or generated models are cached (None: ``default_cache_dir()``).
@@ -79,6 +81,7 @@ class PipelineConfig:
     resume: bool = False
     force: bool = False
     break_lock: bool = False
+    stale_lock_minutes: float = 10.0
     demo: bool = False
     baseline_seconds: float | None = None
     cache_dir: Path | None = None
@@ -92,6 +95,9 @@ class PipelineConfig:
             raise ValueError("sequences_per_file must be at least 1")
         if self.threads < 1:
             raise ValueError("threads must be at least 1")
+        if self.stale_lock_minutes <= 0:
+            raise ValueError("--stale-lock-minutes must be above 0 (the holder refreshes its "
+                             f"lock every 30 s), not {self.stale_lock_minutes:g}")
         if not 0.0 <= self.min_score <= 1.0:
             raise ValueError(f"--min-score must be between 0 and 1, not {self.min_score:g}")
 

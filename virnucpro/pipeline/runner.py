@@ -70,7 +70,8 @@ def run_prediction(
             hooks = _predict_hooks(input_path, paths, config, world)
             return run_launched(segments_around(PREDICT), hooks, paths, config, world)
         check_input(input_path)
-        with output_folder_lock(paths.lock_file, config.break_lock):
+        with output_folder_lock(paths.lock_file, config.break_lock,
+                                config.stale_lock_minutes):
             _predict_in_this_process(input_path, paths, config, world, registry)
     return paths
 

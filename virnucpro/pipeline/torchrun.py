@@ -69,6 +69,7 @@ class _MainRun:
     """Rank 0's own view of the run: its lock, models, checkpoints and any set-up error."""
 
     lock: bytes | None = None  # what rank 0 wrote into the output folder's lock file
+    heartbeat: run_lock.Heartbeat | None = None  # refreshes that lock while rank 0 holds it
     models: ResolvedModels | None = None
     state: RunState | None = None
     error: BaseException | None = None
@@ -94,7 +95,9 @@ def _prepare_on_main(launch: _Launch, device: str, registry, main_run: _MainRun)
     paths, config = launch.paths, launch.config
     try:
         launch.hooks.check()
-        main_run.lock = run_lock.acquire(paths.lock_file, config.break_lock)
+        main_run.lock = run_lock.acquire(paths.lock_file, config.break_lock,
+                                         config.stale_lock_minutes)
+        main_run.heartbeat = run_lock.Heartbeat(paths.lock_file, main_run.lock).start()
         main_run.models, main_run.state = launch.hooks.open(device)
         with use_registry(registry):
             run_stages(launch.segments.before, paths, config, main_run.models, main_run.state)
@@ -181,6 +184,8 @@ def run_launched(segments: Segments, hooks: RunHooks, paths: LaunchPaths,
     try:
         return _run_rank(launch, main_run)
     finally:
+        if main_run.heartbeat is not None:
+            main_run.heartbeat.stop()
         if main_run.lock is not None:
             run_lock.release(paths.lock_file, main_run.lock)
 

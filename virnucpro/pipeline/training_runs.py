@@ -126,7 +126,8 @@ def _run(
     """Check the inputs, then hold the output folder's lock for :func:`_run_locked`."""
     _check_inputs(config)
     with os_errors_explained(paths.output_dir):
-        with output_folder_lock(paths.lock_file, config.break_lock):
+        with output_folder_lock(paths.lock_file, config.break_lock,
+                                config.stale_lock_minutes):
             _run_locked(pipeline, paths, config, models, title, shown)
 
 
