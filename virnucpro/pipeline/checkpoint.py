@@ -24,6 +24,7 @@ from virnucpro.config import (
     ResolvedModels,
     result_settings,
 )
+from virnucpro.input_files import is_spooled
 from virnucpro_telemetry import stage_name
 
 FORMAT_VERSION = 1
@@ -50,7 +51,8 @@ def run_fingerprint(input_path: Path, config: PipelineConfig, models: ResolvedMo
         "format": FORMAT_VERSION,
         "input_sha256": file_sha256(input_path),
         "settings": result_settings(config, models),
-        "given": {"input": str(input_path), "model": config.model, "demo": models.demo},
+        "given": {"input": str(input_path), "model": config.model, "demo": models.demo,
+                  "stream": is_spooled(input_path)},
     }
 
 

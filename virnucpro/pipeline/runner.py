@@ -14,10 +14,11 @@ from pathlib import Path
 
 from virnucpro.config import PipelineConfig
 from virnucpro.errors import os_errors_explained
+from virnucpro.input_files import STREAM_STEM, is_stream, read_stream_input
 from virnucpro.paths import RunPaths, input_stem
 from virnucpro.pipeline.definitions import PREDICT, PREPROCESS, segments_around
 from virnucpro.pipeline.distributed import World
-from virnucpro.pipeline.run_lock import output_folder_lock
+from virnucpro.pipeline.run_lock import check_output_folder, output_folder_lock
 from virnucpro.pipeline.run_summary import (
     keep_stage_records,
     log_prediction_summary,
@@ -33,8 +34,9 @@ logger = logging.getLogger(__name__)
 
 
 def default_output_dir(input_path: Path) -> Path:
-    """``<input stem>_virnucpro`` in the current folder."""
-    return Path(f"{input_stem(input_path)}_virnucpro")
+    """``<input stem>_virnucpro`` in the current folder (``stdin_virnucpro`` for a stream)."""
+    stem = STREAM_STEM if is_stream(input_path) else input_stem(input_path)
+    return Path(f"{stem}_virnucpro")
 
 
 def run_prediction(
@@ -51,7 +53,8 @@ def run_prediction(
     the run stopped before any stage finished.
 
     Args:
-        input_path: the FASTA file (plain or gzip).
+        input_path: the FASTA file (plain or gzip), or a stream (``-``, a pipe): copied into
+            the output folder first (``virnucpro.input_files``), the paths returned name it.
         config: the run's settings.
         world: a ``torchrun`` launch (see :meth:`World.from_environment`); None or a single
             process runs every stage here, with no torch.distributed set-up at all.
@@ -69,10 +72,11 @@ def run_prediction(
         if world.launched:
             hooks = _predict_hooks(input_path, paths, config, world)
             return run_launched(segments_around(PREDICT), hooks, paths, config, world)
-        check_input(input_path)
+        check_input(input_path, streams=True)
         with output_folder_lock(paths.lock_file, config.break_lock,
                                 config.stale_lock_minutes):
-            _predict_in_this_process(input_path, paths, config, world, registry)
+            paths = read_stream_input(paths, config.resume)
+            _predict_in_this_process(paths.input_fasta, paths, config, world, registry)
     return paths
 
 
@@ -110,6 +114,7 @@ def run_preprocess(input_path: Path, config: PipelineConfig, output_dir: Path) -
     paths = RunPaths(input_path, Path(output_dir), config.chunk_length)
     with os_errors_explained(paths.output_dir):
         check_input(input_path)
+        check_output_folder(paths.output_dir)
         paths.output_dir.mkdir(parents=True, exist_ok=True)
         registry = StageRegistry()
         with use_registry(registry):

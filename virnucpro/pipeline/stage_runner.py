@@ -5,24 +5,12 @@ Torch-free, so ``virnucpro preprocess`` starts fast.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from virnucpro.config import PipelineConfig, ResolvedModels
-from virnucpro.errors import InputError
+from virnucpro.input_files import check_input  # noqa: F401 - where callers import it
 from virnucpro.paths import RunPaths
 from virnucpro.pipeline.checkpoint import RunState
 from virnucpro.pipeline.definitions import Pipeline, Stage
 from virnucpro_telemetry import current_registry, skip_stage, stage_name
-
-
-def check_input(input_path: Path) -> None:
-    """Fail early, naming the file, when the input cannot be read at all."""
-    if not input_path.is_file():
-        raise InputError(f"{input_path}: input file not found")
-    if not os.access(input_path, os.R_OK):
-        raise InputError(f"{input_path}: the input file is not readable (permission denied); "
-                         "fix its permissions")
 
 
 def run_stages(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from virnucpro.config import PipelineConfig, ResolvedModels
 from virnucpro.errors import UsageError
+from virnucpro.input_files import SPOOL_DIR
 from virnucpro.paths import RunPaths
 from virnucpro.pipeline.checkpoint import RunState, describe_changes, run_fingerprint
 from virnucpro.pipeline.model_resolution import DEMO_BANNER, resolve_models
@@ -40,8 +41,9 @@ def remove_intermediates(paths: RunPaths) -> None:
 
 
 def _is_lock_file(path: Path, paths: RunPaths) -> bool:
-    """The lock (and its leftovers) of ``run_lock``, which never makes a folder "not empty"."""
-    return path.name.startswith(paths.lock_file.name)
+    """The lock (and its leftovers) of ``run_lock``, and the copy of a stream input
+    (``input_files.SPOOL_DIR``), which never make a folder "not empty"."""
+    return path.name.startswith(paths.lock_file.name) or path.name == SPOOL_DIR
 
 
 def _folder_entries(paths: RunPaths) -> list[Path]:
