@@ -143,12 +143,20 @@ def read_stream_input(paths: RunPaths, resume: bool) -> RunPaths:
     Call it with the output folder's lock held, before the input is hashed: a stream input
     (:func:`is_stream`) is spooled into the output folder (:func:`spool_path`) and the paths
     returned read that copy; a file input returns ``paths`` unchanged.
+
+    Raises:
+        InputError: the stream cannot be read, or is empty.
     """
     source = paths.input_fasta
     if not is_stream(source):
         return paths
     spooled = spool_stream(source, spool_path(paths.output_dir))
     shown = "standard input" if str(source) == STANDARD_INPUT else str(source)
+    if not spooled.size:
+        spooled.path.unlink()
+        spooled.path.parent.rmdir()
+        raise InputError(f"{shown}: no data was read (the stream is empty); pipe a FASTA file "
+                         "into it")
     logger.info("Read %s bytes from %s into %s", f"{spooled.size:,}", shown, spooled.path)
     if resume:
         logger.info("--resume: the input is a stream, so it is checked by the SHA-256 of the "

@@ -188,3 +188,35 @@ def test_reference_protein_split_file(reference_dir):
 def test_split_files_are_still_checked_for_fasta_layout(fasta_file, text, message):
     with pytest.raises(InputError, match=message):
         list(read_fasta(fasta_file(text), check_letters=False))
+
+
+def _checked_ids(path) -> list[str]:
+    ids = []
+    for block in fasta.read_blocks(path):
+        records = fasta.parse_block_arrays(block)
+        fasta.check_id_lengths(block, records)
+        ids += records.ids
+    return ids
+
+
+@pytest.mark.parametrize("layout", ["plain", "crlf"])  # the vectorised parser, and parse_block
+def test_record_ids_up_to_the_limit_pass_longer_ones_are_refused_with_the_fix(fasta_file, layout):
+    limit = fasta.MAX_ID_LENGTH
+    text = f">a\nACGT\n>{'x' * limit} long but allowed\nACGT\n>{'y' * (limit + 1)}\nACGT\n"
+    if layout == "crlf":
+        text = text.replace("\n", "\r\n")
+    path = fasta_file(text)
+    with pytest.raises(InputError) as refused:
+        _checked_ids(path)
+    assert str(refused.value) == (
+        f"{path}: record 3, line 5: the record id (the header's first word) is 1,001 "
+        "characters long; ids may be at most 1,000 characters: shorten the ids, or put a "
+        "space after a short id so the rest becomes the description"
+    )
+    assert _checked_ids(fasta_file(text.split(">y")[0])) == ["a", "x" * limit]
+
+
+def test_the_id_limit_is_far_below_the_csv_field_limit():
+    import csv
+
+    assert fasta.MAX_ID_LENGTH * 2 < csv.field_size_limit()

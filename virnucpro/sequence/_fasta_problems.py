@@ -8,6 +8,8 @@ from pathlib import Path
 NUCLEOTIDE_CODES = "ACGTUNRYKMSWBDHV"
 ALLOWED = (NUCLEOTIDE_CODES + NUCLEOTIDE_CODES.lower()).encode("ascii")
 IGNORED = b" \t\r\n"
+MAX_ID_LENGTH = 1000
+"""The longest record id accepted, in characters (see ``fasta.check_id_lengths``)."""
 
 
 def _is_binary(byte: int) -> bool:
@@ -83,4 +85,13 @@ def binary_problem(path: Path, line_number: int, byte: int) -> str:
     return (
         f"{path}: line {line_number}: byte 0x{byte:02x} is not UTF-8 text; the file looks "
         "binary: give a FASTA file (plain or gzip-compressed)"
+    )
+
+
+def long_id_problem(path: Path, number: int, line_number: int, length: int) -> str:
+    """The message for a record id longer than :data:`MAX_ID_LENGTH`."""
+    return (
+        f"{path}: record {number}, line {line_number}: the record id (the header's first word) "
+        f"is {length:,} characters long; ids may be at most {MAX_ID_LENGTH:,} characters: "
+        "shorten the ids, or put a space after a short id so the rest becomes the description"
     )

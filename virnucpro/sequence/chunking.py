@@ -17,7 +17,12 @@ from typing import BinaryIO, TextIO
 
 import numpy as np
 
-from virnucpro.sequence.fasta import ParsedBlock, RecordBlock, parse_block_arrays
+from virnucpro.sequence.fasta import (
+    ParsedBlock,
+    RecordBlock,
+    check_id_lengths,
+    parse_block_arrays,
+)
 from virnucpro.sequence.unique import UniqueIds
 from virnucpro.sequence.wrapping import FASTA_LINE_WIDTH, wrap_into, wrapped_length
 
@@ -84,7 +89,8 @@ def write_chunks(
     are written (see :class:`~virnucpro.sequence.unique.UniqueIds`): write to temporary files.
 
     Raises:
-        InputError: a record is malformed, or repeats the id of an earlier record.
+        InputError: a record is malformed, has an id longer than ``MAX_ID_LENGTH``, or repeats
+            the id of an earlier record.
     """
     summary = ChunkingSummary()
     ids = UniqueIds()
@@ -93,6 +99,7 @@ def write_chunks(
     for block in blocks:
         source = block.path
         records = parse_block_arrays(block)
+        check_id_lengths(block, records)
         ids.add_all(records.ids)
         manifest_out.write(_manifest_rows(records, chunk_length))
         _count(summary, block, records, chunk_length)

@@ -7,7 +7,8 @@ sequence lines (ignored, as Biopython ignores them); a UTF-8 byte order mark. Ev
 (FASTQ, binary data, other compression formats, an empty file, text before the first header, a
 header without an id, CR-only line ends, alignment gaps, digits, ``*``, ``X``, protein-only
 letters) raises :class:`~virnucpro.errors.InputError`, whose message names the file, the record
-(number and id) and the line.
+(number and id) and the line. Record ids longer than ``MAX_ID_LENGTH`` (1,000) characters are
+refused by :func:`check_id_lengths`, which stage 1 calls on every block it reads.
 
 The file is read in blocks of about a megabyte cut at record boundaries
 (:func:`read_blocks`), and each block is parsed on its own (:func:`parse_block`), so memory holds
@@ -32,19 +33,23 @@ from virnucpro.errors import InputError
 from virnucpro.sequence._fasta_problems import (
     ALLOWED,
     IGNORED,
+    MAX_ID_LENGTH,
     NUCLEOTIDE_CODES,
     binary_problem,
     header_problem,
     letter_problem,
+    long_id_problem,
     preamble_problem,
 )
 from virnucpro.sequence.wrapping import wrap
 
 __all__ = [
+    "MAX_ID_LENGTH",
     "NUCLEOTIDE_CODES",
     "FastaRecord",
     "ParsedBlock",
     "RecordBlock",
+    "check_id_lengths",
     "format_record",
     "header_offsets",
     "parse_block",
@@ -238,6 +243,23 @@ def parse_block_arrays(block: RecordBlock) -> ParsedBlock:
         lengths,
         np.array([record[3] for record in records], dtype=np.int64),
     )
+
+
+def check_id_lengths(block: RecordBlock, records: ParsedBlock) -> None:
+    """Refuse a record id longer than ``MAX_ID_LENGTH`` characters.
+
+    Ids become chunk ids and fields of every result table, where an id of megabytes would
+    pass each stage and break the last (Python's csv reader stops at 131,072 characters).
+
+    Raises:
+        InputError: naming the file, the record number and line, the limit and the fix.
+    """
+    lengths = list(map(len, records.ids))
+    if max(lengths, default=0) <= MAX_ID_LENGTH:
+        return
+    index = next(i for i, length in enumerate(lengths) if length > MAX_ID_LENGTH)
+    line = block.line_at(int(records.offsets[index]))
+    raise InputError(long_id_problem(block.path, block.first_number + index, line, lengths[index]))
 
 
 def _parse_plain_block(text: bytes) -> ParsedBlock | None:
