@@ -72,7 +72,9 @@ def _add_logging_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_preprocess_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("input", type=Path, help="FASTA file, plain or gzip-compressed")
+    parser.add_argument("input", type=Path,
+                        help="FASTA file, plain or gzip-compressed (predict: '-' reads "
+                             "standard input)")
     parser.add_argument("-l", "--expected-length", dest="chunk_length", type=int, default=500,
                         choices=CHUNK_LENGTHS, help="chunk length in bp (default: 500)")
     parser.add_argument("--sequences-per-file", type=int, default=10000, metavar="N",

@@ -361,7 +361,6 @@ def output_folder_lock(
     refused before writing anything, e.g. a model that does not fit) is removed again, so a
     failed start leaves nothing behind. See :func:`acquire` for the arguments.
     """
-    check_output_folder(lock_path.parent)
     created = not lock_path.parent.exists()
     content = acquire(lock_path, break_lock, stale_minutes)
     heartbeat = Heartbeat(lock_path, content, heartbeat_seconds).start()
