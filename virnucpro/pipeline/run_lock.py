@@ -48,6 +48,7 @@ _TAKE_ATTEMPTS = 5
 HEARTBEAT_SECONDS = 30.0
 """How often a run refreshes its lock (at least twice within a minute)."""
 DEFAULT_STALE_MINUTES = 10.0
+_STOP_WAIT = 10.0
 """Another host's lock not refreshed for this long is taken over (``--stale-lock-minutes``)."""
 
 
@@ -312,10 +313,12 @@ class Heartbeat:
         return self
 
     def stop(self) -> None:
-        """Stop beating; when this returns, the thread touches nothing any more."""
+        """Stop beating: at once, unless a beat hangs on the file system (then at most
+        ``_STOP_WAIT`` s; such a late beat touches only the file it opened, which a released
+        or taken-over lock is no longer)."""
         self._stopped.set()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join()
+            self._thread.join(_STOP_WAIT)
 
     def wait_for_beats(self, count: int, timeout: float) -> bool:
         """Wait until ``count`` beats happened in all (for tests); whether they did."""
