@@ -8,12 +8,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from virnucpro.config import PipelineConfig, config_from_args
+from virnucpro.config import DEFAULT_CHUNK_LENGTH, PipelineConfig, chunk_length, config_from_args
 from virnucpro.errors import UsageError
 from virnucpro.training.genbank import genbank_stem
 from virnucpro.training.options import TrainingOptions
 
-CHUNK_LENGTHS = (300, 500)
 VIRAL_GROUP = "viral"
 VIRAL_LABEL, OTHER_LABEL = 1, 0
 SPLITS = ("train", "val", "test")
@@ -73,7 +72,7 @@ class DatasetSettings:
     """
 
     inputs: tuple[LabelledInput, ...]
-    chunk_length: int = 500
+    chunk_length: int = DEFAULT_CHUNK_LENGTH
     val_fraction: float = 0.1
     test_fraction: float = 0.1
     seed: int = 42
@@ -82,8 +81,7 @@ class DatasetSettings:
     progress: bool = True
 
     def __post_init__(self) -> None:
-        if self.chunk_length not in CHUNK_LENGTHS:
-            raise UsageError(f"chunk length must be 300 or 500, not {self.chunk_length}")
+        chunk_length(self.chunk_length)
         if self.threads < 1:
             raise UsageError(f"--threads must be at least 1, not {self.threads}")
         check_fractions(self.val_fraction, self.test_fraction)
@@ -194,12 +192,13 @@ def training_config_from_args(args: argparse.Namespace, **overrides) -> Training
     Raises:
         UsageError: an option value that the settings refuse.
     """
+    base = config_from_args(args)
     inputs = (*map(viral_input, getattr(args, "viral", None) or ()),
               *map(other_input, getattr(args, "other", None) or ()))
     dataset = None
     if inputs:
         dataset = DatasetSettings(
-            inputs, chunk_length=args.chunk_length, seed=args.seed, threads=args.threads,
+            inputs, chunk_length=base.chunk_length, seed=args.seed, threads=args.threads,
             keep_intermediate=args.keep_intermediate, progress=args.progress,
             **{name: getattr(args, name) for name in ("val_fraction", "test_fraction")
                if getattr(args, name, None) is not None},
@@ -208,5 +207,5 @@ def training_config_from_args(args: argparse.Namespace, **overrides) -> Training
         item.name: getattr(args, item.name) for item in fields(TrainingOptions)
         if getattr(args, item.name, None) is not None
     })
-    return training_config(config_from_args(args), dataset=dataset, training=training,
+    return training_config(base, dataset=dataset, training=training,
                            **overrides)
