@@ -56,7 +56,8 @@ class _Choices:
 
 
 def resolve_models(
-    config: PipelineConfig, device: str | None = None, *, classifier: bool = True
+    config: PipelineConfig, device: str | None = None, *, classifier: bool = True,
+    embedders: bool = True,
 ) -> ResolvedModels:
     """The models ``config`` asks for, found and checked before any stage runs.
 
@@ -65,6 +66,9 @@ def resolve_models(
         device: the device spec to run on (default: ``config.device``).
         classifier: False for runs that use no classifier (``train``): none is fetched or
             checked, and ``classifier`` is empty.
+        embedders: False for runs that load no embedding model (``classify``, which reads
+            kept features): DNABERT-S and ESM-2 are named as given, neither loaded nor checked,
+            and the classifier's width is checked by stage 8 against the features.
 
     Raises:
         ModelFileError: a model is missing, unreadable, not of its expected form, holds types
@@ -74,11 +78,7 @@ def resolve_models(
             (unless ``config.allow_model_mismatch``).
     """
     choices = _choose(config, classifier)
-    from virnucpro.embedding.dnabert_loading import check_dnabert_s  # imports torch
-    from virnucpro.embedding.esm_loading import check_esm2
-
-    width = check_dnabert_s(choices.dnabert, config.model_cache_dir)
-    width += check_esm2(choices.esm, config.model_cache_dir)
+    width = _embedding_width(choices, config.model_cache_dir) if embedders else None
     models = ResolvedModels(dnabert=choices.dnabert, esm=choices.esm, classifier="",
                             device=config.device if device is None else device,
                             demo=choices.demo)
@@ -88,6 +88,14 @@ def resolve_models(
     _check_trained_classifier(config, models, choices.classifier)
     return ResolvedModels(dnabert=models.dnabert, esm=models.esm, classifier=choices.classifier,
                           device=models.device, demo=models.demo)
+
+
+def _embedding_width(choices: _Choices, cache_dir: Path) -> int:
+    """Check both embedding models; the width of the features they give together."""
+    from virnucpro.embedding.dnabert_loading import check_dnabert_s  # imports torch
+    from virnucpro.embedding.esm_loading import check_esm2
+
+    return check_dnabert_s(choices.dnabert, cache_dir) + check_esm2(choices.esm, cache_dir)
 
 
 def _choose(config: PipelineConfig, classifier: bool) -> _Choices:
@@ -131,12 +139,13 @@ def _classifier_file(config: PipelineConfig) -> str:
     return str(fetch_published_classifier(choice.published, config.model_cache_dir))
 
 
-def _check_classifier(path: str, width: int) -> None:
-    """Load the classifier as stage 8 will; its feature width must be the embedders'."""
+def _check_classifier(path: str, width: int | None) -> None:
+    """Load the classifier as stage 8 will; its feature width must be the embedders' (if
+    known)."""
     from virnucpro.classification.classifier import classifier_input_dim, load_classifier
 
     expected = classifier_input_dim(load_classifier(Path(path)))
-    if expected != width:
+    if width is not None and expected != width:
         raise ModelFileError(
             f"{path}: the classifier expects {expected} features per frame, but the embedding "
             f"models give {width} (DNABERT-S + ESM-2): give the classifier made for these "
