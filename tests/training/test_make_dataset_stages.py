@@ -23,7 +23,7 @@ def _settings(genbank_dir, suffix="", **options):
         other_input(f"bacteria={genbank_dir / f'NC_005816.gb{suffix}'}"),
         other_input(str(genbank_dir / f"NC_000932.gb{suffix}")),
     )
-    return DatasetSettings(inputs, **{"chunk_length": 300, "progress": False, **options})
+    return DatasetSettings(inputs, **{"progress": False, **options})
 
 
 def test_build_dataset_runs_four_stages_and_writes_the_layout(genbank_dir, tmp_path):
@@ -99,7 +99,7 @@ def test_no_other_frame_left_is_an_error(genbank_dir, tmp_path):
     (inputs / "bare.gb").write_text(text.replace("/translation=", "/note="))
     settings = DatasetSettings(
         (viral_input(inputs / "viral.seq"), other_input(str(inputs / "bare.gb"))),
-        chunk_length=500, progress=False,
+        progress=False,
     )
     with use_registry(StageRegistry()), pytest.raises(InputError, match="no other frame is left"):
         build_dataset(settings, DatasetPaths(tmp_path / "out", 500))
@@ -107,7 +107,7 @@ def test_no_other_frame_left_is_an_error(genbank_dir, tmp_path):
 
 @pytest.mark.parametrize(
     ("change", "message"),
-    [({"chunk_length": 400}, "must be 300 or 500"), ({"threads": 0}, "at least 1"),
+    [({"threads": 0}, "at least 1"),
      ({"val_fraction": 0.0}, "--val-fraction"), ({"test_fraction": 0.95}, "below 1")],
 )
 def test_bad_settings_are_usage_errors(genbank_dir, change, message):

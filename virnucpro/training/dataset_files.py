@@ -66,7 +66,7 @@ def chunk_one_file(job: Job) -> FileReport:
         atomic_open(paths.chunk_manifest(stem)) as manifest_out,
     ):
         blocks = read_blocks(paths.genomic_fasta(stem), allow_empty=True)
-        summary = write_chunks(blocks, settings.chunk_length, chunks_out, manifest_out)
+        summary = write_chunks(blocks, paths.chunk_length, chunks_out, manifest_out)
     return FileReport({"sequences": summary.sequences, "chunks": summary.chunks}, warnings)
 
 

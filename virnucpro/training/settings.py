@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from virnucpro.config import DEFAULT_CHUNK_LENGTH, PipelineConfig, chunk_length, config_from_args
+from virnucpro.config import DEFAULT_CHUNK_LENGTH, PipelineConfig, config_from_args
 from virnucpro.errors import UsageError
 from virnucpro.training.genbank import genbank_stem
 from virnucpro.training.options import TrainingOptions
@@ -58,11 +58,11 @@ def other_input(argument: str) -> LabelledInput:
 
 @dataclass(frozen=True)
 class DatasetSettings:
-    """Everything make-dataset needs besides the output paths.
+    """What the dataset is made of and how it is split (the chunk length is the run's own,
+    ``TrainingConfig.chunk_length``, and the layout's).
 
     Attributes:
         inputs: the GenBank files, viral and other, in command-line order.
-        chunk_length: 300 or 500.
         val_fraction: share of each class's frames (whole records) in the validation split.
         test_fraction: share of each class's frames (whole records) in the test split.
         seed: seeds the balancing draw and the record shuffle.
@@ -72,7 +72,6 @@ class DatasetSettings:
     """
 
     inputs: tuple[LabelledInput, ...]
-    chunk_length: int = DEFAULT_CHUNK_LENGTH
     val_fraction: float = 0.1
     test_fraction: float = 0.1
     seed: int = 42
@@ -81,7 +80,6 @@ class DatasetSettings:
     progress: bool = True
 
     def __post_init__(self) -> None:
-        chunk_length(self.chunk_length)
         if self.threads < 1:
             raise UsageError(f"--threads must be at least 1, not {self.threads}")
         check_fractions(self.val_fraction, self.test_fraction)
@@ -156,8 +154,6 @@ class TrainingConfig(PipelineConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.dataset is not None and self.dataset.chunk_length != self.chunk_length:
-            raise ValueError("the dataset's chunk length must be the run's chunk length")
         unknown = set(self.splits) - set(SPLITS)
         if unknown:
             raise ValueError(f"unknown split(s) {sorted(unknown)}: the splits are {SPLITS}")
@@ -176,9 +172,10 @@ def training_config(base: PipelineConfig, **fields_of_training) -> TrainingConfi
         raise UsageError(str(error)) from None
 
 
-def dataset_config(settings: DatasetSettings, **overrides) -> TrainingConfig:
+def dataset_config(settings: DatasetSettings, chunk_length: int = DEFAULT_CHUNK_LENGTH,
+                   **overrides) -> TrainingConfig:
     """The configuration of a make-dataset run of ``settings`` (tests and benchmarks)."""
-    base = PipelineConfig(chunk_length=settings.chunk_length, threads=settings.threads,
+    base = PipelineConfig(chunk_length=chunk_length, threads=settings.threads,
                           keep_intermediate=settings.keep_intermediate,
                           progress=settings.progress)
     return training_config(base, dataset=settings, **overrides)
@@ -198,7 +195,7 @@ def training_config_from_args(args: argparse.Namespace, **overrides) -> Training
     dataset = None
     if inputs:
         dataset = DatasetSettings(
-            inputs, chunk_length=base.chunk_length, seed=args.seed, threads=args.threads,
+            inputs, seed=args.seed, threads=args.threads,
             keep_intermediate=args.keep_intermediate, progress=args.progress,
             **{name: getattr(args, name) for name in ("val_fraction", "test_fraction")
                if getattr(args, name, None) is not None},

@@ -67,7 +67,7 @@ class DatasetResult:
 
 def build_dataset(settings: DatasetSettings, paths: DatasetPaths) -> DatasetResult:
     """Run the four make-dataset stages; remove ``work/`` unless ``keep_intermediate``."""
-    config = dataset_config(settings)
+    config = dataset_config(settings, paths.chunk_length)
     for stage_function in (read_genbank_files, chunk_genbank_sequences, select_training_frames):
         stage_function(paths, config)
     result = split_dataset(paths, config)
