@@ -97,3 +97,24 @@ def test_a_trained_model_and_another_l_stays_a_usage_error(tmp_path, model_cache
     assert result.returncode == 2, result.stderr
     assert "chunk length 300 (the run uses 500)" in result.stderr
     assert not out.exists()
+
+
+def test_train_and_evaluate_check_their_models_before_stage_1(tmp_path, model_cache_dir,
+                                                              reference_dir, capsys):
+    from virnucpro.cli import main
+
+    genbank = reference_dir / "genbank"
+    inputs = ["--viral", str(genbank / "gbvrl1_start.seq"),
+              "--other", str(genbank / "NC_005816.gb")]
+    demo = ["--demo", "--cache-dir", str(model_cache_dir), "--no-progress"]
+    typo = tmp_path / "esm2_typo.pt"
+    out = tmp_path / "trained"
+    assert main(["train", *inputs, *demo, "--esm", str(typo), "-o", str(out)]) == 4
+    assert f"ESM-2 checkpoint not found: {typo}" in capsys.readouterr().err
+    assert not out.exists()
+    notes = tmp_path / "model.pt"
+    notes.write_text("not a model\n")
+    out = tmp_path / "evaluated"
+    assert main(["evaluate", "-m", str(notes), *inputs, *demo, "-o", str(out)]) == 4
+    assert "not a readable PyTorch file" in capsys.readouterr().err
+    assert not out.exists()
