@@ -182,3 +182,10 @@ def test_a_rank_runs_the_same_files_on_its_own_device(model_cache_dir):
 def test_the_config_is_frozen():
     with pytest.raises(AttributeError):
         PipelineConfig().model = "/somewhere/else.pth"  # type: ignore[misc]
+
+
+def test_demo_with_every_model_given_is_no_demo_run(local_models, tmp_path):
+    cache = tmp_path / "cache"
+    models = resolve_models(PipelineConfig(**local_models, demo=True, cache_dir=cache))
+    assert not models.demo and models.esm == "esm2_demo.pt"
+    assert not cache.exists(), "no demo model was written"

@@ -101,16 +101,18 @@ def _embedding_width(choices: _Choices, cache_dir: Path) -> int:
 def _choose(config: PipelineConfig, classifier: bool) -> _Choices:
     """Each model as a path or a name: the one given, else the demo one (``--demo``), else the
     published one (the classifier fetched once into the cache)."""
-    explicit = {"--dnabert": config.dnabert, "--esm": config.esm,
-                "-m": str(config.model) if classifier and config.model is not None else None}
     if not config.demo:
         return _Choices(config.dnabert or DEFAULT_DNABERT, config.esm or DEFAULT_ESM,
                         _classifier_file(config) if classifier else None, demo=False)
+    explicit = {"--dnabert": config.dnabert, "--esm": config.esm}
+    if classifier:
+        explicit["-m"] = None if config.model is None else str(config.model)
     for option, value in explicit.items():
         if value is not None:
             logger.info("--demo: %s %s given, used instead of the demo model", option, value)
-    if all(value is not None for value in explicit.values()) and classifier:
-        return _Choices(config.dnabert, config.esm, _classifier_file(config), demo=False)
+    if None not in explicit.values():  # --demo replaces nothing: the run is not a demo
+        return _Choices(config.dnabert, config.esm,
+                        _classifier_file(config) if classifier else None, demo=False)
     demo = ensure_demo_models(config.model_cache_dir)
     chosen_classifier = None
     if classifier:
