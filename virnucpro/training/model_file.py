@@ -144,7 +144,7 @@ def check_model_fits(
     if mismatches and not allow_mismatch:
         raise UsageError(
             f"{path}: the model was trained with " + "; ".join(mismatches)
-            + ": run with the model's settings (-l, --dnabert, --esm, --demo), or add "
-            "--allow-model-mismatch if you know better"
+            + ": run with the model's settings (leave out -l to take its chunk length; its "
+            "--dnabert, --esm or --demo), or add --allow-model-mismatch if you know better"
         )
     return mismatches
