@@ -54,7 +54,8 @@ def test_every_command_refuses_a_bad_chunk_length_with_the_one_message(value, ca
         assert str(owner.value) in capsys.readouterr().err
     with pytest.raises(UsageError, match="must be 300 or 500"):
         PipelineConfig(chunk_length=400)
-    assert "chunk_length" not in DatasetSettings.__dataclass_fields__, "the run's, held once"
+    for name in ("chunk_length", "threads", "progress", "keep_intermediate"):
+        assert name not in DatasetSettings.__dataclass_fields__, "the run's, held once"
 
 
 @pytest.mark.parametrize("value", ["1.5", "-0.1", "high"])

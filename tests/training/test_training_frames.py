@@ -34,11 +34,10 @@ def made_frames(request, tmp_path_factory, reference_dir: Path):
             other_input(str(genbank / "NC_005816.gb")),
             other_input(str(genbank / "NC_000932.gb")),
         ),
-        progress=False,
     )
     paths = DatasetPaths(tmp_path_factory.mktemp(f"frames{request.param}"), request.param)
     for stage in (read_genbank_files, chunk_genbank_sequences, select_training_frames):
-        stage(paths, dataset_config(settings, request.param))
+        stage(paths, dataset_config(settings, request.param, progress=False))
     return paths, settings, request.param
 
 

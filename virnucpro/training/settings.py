@@ -66,22 +66,14 @@ class DatasetSettings:
         val_fraction: share of each class's frames (whole records) in the validation split.
         test_fraction: share of each class's frames (whole records) in the test split.
         seed: seeds the balancing draw and the record shuffle.
-        threads: worker processes, each handling whole input files (same output, byte for byte).
-        keep_intermediate: keep ``work/`` (sequences, proteins and chunks of every input).
-        progress: show progress bars (still off when stderr is not a terminal).
     """
 
     inputs: tuple[LabelledInput, ...]
     val_fraction: float = 0.1
     test_fraction: float = 0.1
     seed: int = 42
-    threads: int = 1
-    keep_intermediate: bool = False
-    progress: bool = True
 
     def __post_init__(self) -> None:
-        if self.threads < 1:
-            raise UsageError(f"--threads must be at least 1, not {self.threads}")
         check_fractions(self.val_fraction, self.test_fraction)
         _check_inputs(self.inputs)
 
@@ -175,10 +167,8 @@ def training_config(base: PipelineConfig, **fields_of_training) -> TrainingConfi
 def dataset_config(settings: DatasetSettings, chunk_length: int = DEFAULT_CHUNK_LENGTH,
                    **overrides) -> TrainingConfig:
     """The configuration of a make-dataset run of ``settings`` (tests and benchmarks)."""
-    base = PipelineConfig(chunk_length=chunk_length, threads=settings.threads,
-                          keep_intermediate=settings.keep_intermediate,
-                          progress=settings.progress)
-    return training_config(base, dataset=settings, **overrides)
+    return training_config(PipelineConfig(chunk_length=chunk_length), dataset=settings,
+                           **overrides)
 
 
 def training_config_from_args(args: argparse.Namespace, **overrides) -> TrainingConfig:
@@ -195,8 +185,7 @@ def training_config_from_args(args: argparse.Namespace, **overrides) -> Training
     dataset = None
     if inputs:
         dataset = DatasetSettings(
-            inputs, seed=args.seed, threads=args.threads,
-            keep_intermediate=args.keep_intermediate, progress=args.progress,
+            inputs, seed=args.seed,
             **{name: getattr(args, name) for name in ("val_fraction", "test_fraction")
                if getattr(args, name, None) is not None},
         )
