@@ -107,8 +107,11 @@ def test_the_chunk_length_defaults_to_the_chosen_classifiers(tmp_path, caplog):
     assert chunk_length("-m", "300") == 300
     assert chunk_length() == 500
     assert chunk_length("-m", str(tmp_path / "absent.pt")) == 500, "reported by resolve_models"
-    evaluate = build_parser().parse_args(["evaluate", "-m", str(model), "--dataset", "d",
-                                          "-o", "o"])
     from virnucpro.training.settings import training_config_from_args
 
-    assert training_config_from_args(evaluate).chunk_length == 300
+    def evaluated_at(*options: str) -> int:
+        args = build_parser().parse_args(["evaluate", "-m", str(model), "-o", "o", *options])
+        return training_config_from_args(args).chunk_length
+
+    assert evaluated_at("--viral", "v.gb", "--other", "o.gb") == 300, "chunked for the model"
+    assert evaluated_at("--dataset", "d") == 500, "a dataset's frames are not the model's"

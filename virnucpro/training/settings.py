@@ -176,10 +176,15 @@ def training_config_from_args(args: argparse.Namespace, **overrides) -> Training
     describe (``--viral`` / ``--other`` give the dataset; without any, it is None);
     ``overrides`` set fields the command decides (evaluate's ``splits``).
 
+    ``evaluate --dataset`` without ``-l`` runs at 500, not at the model's chunk length: the
+    frames are the dataset's, and a model made for another length must be refused.
+
     Raises:
         UsageError: an option value that the settings refuse.
     """
-    base = config_from_args(args)
+    on_a_dataset = getattr(args, "dataset", None) is not None and args.chunk_length is None
+    base = config_from_args(args, **({"chunk_length": DEFAULT_CHUNK_LENGTH} if on_a_dataset
+                                      else {}))
     inputs = (*map(viral_input, getattr(args, "viral", None) or ()),
               *map(other_input, getattr(args, "other", None) or ()))
     dataset = None
