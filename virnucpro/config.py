@@ -30,6 +30,7 @@ DEFAULT_MIN_SCORE = 0.5  # the original's per-chunk rule (virnucpro.results.cons
 # Result-changing settings added after checkpoints were first written, with the value that
 # earlier runs used: a checkpoint without them is resumed as if it held that value.
 EARLIER_SETTING_VALUES = {"min_score": DEFAULT_MIN_SCORE}
+DEMO_MODELS_FOLDER = "demo-models"  # the demo models' folder in the model cache
 _OFFLINE_VALUES = {"1", "on", "yes", "true"}
 
 

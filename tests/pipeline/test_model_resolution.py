@@ -189,3 +189,14 @@ def test_demo_with_every_model_given_is_no_demo_run(local_models, tmp_path):
     models = resolve_models(PipelineConfig(**local_models, demo=True, cache_dir=cache))
     assert not models.demo and models.esm == "esm2_demo.pt"
     assert not cache.exists(), "no demo model was written"
+
+
+def test_a_model_given_with_demo_is_named_for_what_it_is(model_cache_dir, demo_models, tmp_path):
+    esm = shutil.copy(demo_models.esm_checkpoint, tmp_path / "esm2_mine.pt")
+    model = trained_model(tmp_path / "model.pt", embedders=("demo", str(esm)))
+    mixed = PipelineConfig(demo=True, esm=str(esm), model=str(model), chunk_length=300,
+                           cache_dir=model_cache_dir)
+    assert resolve_models(mixed).classifier == str(model)
+    with pytest.raises(UsageError, match="ESM-2 model .*esm2_mine.pt.* \\(the run uses 'demo'\\)"):
+        resolve_models(PipelineConfig(demo=True, model=str(model), chunk_length=300,
+                                      cache_dir=model_cache_dir))

@@ -17,7 +17,13 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from virnucpro.config import DEFAULT_DNABERT, DEFAULT_ESM, PipelineConfig, ResolvedModels
+from virnucpro.config import (
+    DEFAULT_DNABERT,
+    DEFAULT_ESM,
+    DEMO_MODELS_FOLDER,
+    PipelineConfig,
+    ResolvedModels,
+)
 from virnucpro.errors import ModelFileError
 
 logger = logging.getLogger(__name__)
@@ -30,7 +36,7 @@ DEMO_BANNER = (
 
 def demo_models_dir(cache_dir: Path) -> Path:
     """Where ``--demo`` keeps the demo models in the model cache."""
-    return Path(cache_dir) / "demo-models"
+    return Path(cache_dir) / DEMO_MODELS_FOLDER
 
 
 def ensure_demo_models(cache_dir: Path):
