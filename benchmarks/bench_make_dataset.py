@@ -94,13 +94,12 @@ from virnucpro.training.stages import (chunk_genbank_sequences, read_genbank_fil
                                        select_training_frames)
 from virnucpro_telemetry import StageRegistry, use_registry
 viral, other, size, out = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
-settings = DatasetSettings((viral_input(viral), other_input(other)), chunk_length=size,
-                           progress=False)
+settings = DatasetSettings((viral_input(viral), other_input(other)))
 paths = DatasetPaths(out, size)
 registry = StageRegistry()
 with use_registry(registry):
     for stage in (read_genbank_files, chunk_genbank_sequences, select_training_frames):
-        stage(paths, dataset_config(settings))
+        stage(paths, dataset_config(settings, size, progress=False))
 print(json.dumps({
     "seconds": time.perf_counter() - started,
     "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

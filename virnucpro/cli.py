@@ -26,7 +26,15 @@ from virnucpro.commands import (
     report,
     train,
 )
-from virnucpro.config import CHUNK_LENGTHS, DEFAULT_DNABERT, DEFAULT_ESM, DEFAULT_MIN_SCORE
+from virnucpro.config import (
+    DEFAULT_DNABERT,
+    DEFAULT_ESM,
+    DEFAULT_MIN_SCORE,
+    ClassifierChoice,
+    chunk_length,
+    command_line_type,
+    min_score,
+)
 from virnucpro.errors import VirNucProError, file_system_error
 from virnucpro.logs import configure_logging, verbosity_level
 
@@ -49,15 +57,16 @@ _MIN_SCORE_HELP = ("the P(virus) a chunk needs to count as viral in sequence_sum
                    "(default: {}, the original's rule; the two original tables never change)")
 
 
-def _probability(text: str) -> float:
-    """An argparse type: a number between 0 and 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {text}")
-    return value
+# The option types are the settings' own checks (virnucpro.config), never a second copy.
+_PROBABILITY = command_line_type(min_score)
+_CHUNK_LENGTH = command_line_type(chunk_length)
+
+
+def _add_chunk_length_option(parser: argparse.ArgumentParser, default: str) -> None:
+    """``-l``: None when left out, so that a command can tell "not given" from 500."""
+    parser.add_argument("-l", "--expected-length", dest="chunk_length", type=_CHUNK_LENGTH,
+                        default=None, metavar="{300,500}",
+                        help=f"chunk length in bp (default: {default})")
 
 
 def _add_logging_options(parser: argparse.ArgumentParser) -> None:
@@ -75,8 +84,7 @@ def _add_preprocess_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", type=Path,
                         help="FASTA file, plain or gzip-compressed (predict: '-' reads "
                              "standard input)")
-    parser.add_argument("-l", "--expected-length", dest="chunk_length", type=int, default=500,
-                        choices=CHUNK_LENGTHS, help="chunk length in bp (default: 500)")
+    _add_chunk_length_option(parser, "the -m model's, else 500")
     parser.add_argument("--sequences-per-file", type=int, default=10000, metavar="N",
                         help="records per split file (default: 10000)")
     parser.add_argument("--threads", type=int, default=1, metavar="N",
@@ -84,7 +92,8 @@ def _add_preprocess_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_predict_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-m", "--model", default=None, metavar="300|500|PATH",
+    parser.add_argument("-m", "--model", type=ClassifierChoice.parse, default=None,
+                        metavar="300|500|PATH",
                         help="classifier: the published 300 or 500 bp model (downloaded and "
                              "cached), or a local file (default: the one matching -l)")
     parser.add_argument("-o", "--output-dir", type=Path, default=None,
@@ -92,7 +101,7 @@ def _add_predict_options(parser: argparse.ArgumentParser) -> None:
     _add_model_options(parser)
     parser.add_argument("--classifier-batch-size", type=int, default=256, metavar="N",
                         help="rows per classifier batch (default: 256)")
-    parser.add_argument("--min-score", type=_probability, default=DEFAULT_MIN_SCORE, metavar="S",
+    parser.add_argument("--min-score", type=_PROBABILITY, default=DEFAULT_MIN_SCORE, metavar="S",
                         help=_MIN_SCORE_HELP.format(DEFAULT_MIN_SCORE))
     parser.add_argument("-k", "--keep-intermediate", action="store_true",
                         help="keep chunk, frame, split and feature files (needed by classify)")
@@ -109,16 +118,18 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
                         help="auto, cpu, cuda or cuda:N (default: auto)")
     parser.add_argument("--precision", default="auto", choices=("auto", "fp32", "fp16", "bf16"),
                         help="GPU precision; auto picks bf16 where supported (CPU runs fp32)")
-    parser.add_argument("--dnabert", default=DEFAULT_DNABERT, metavar="HUB_ID|DIR",
-                        help=f"DNABERT-S model (default: {DEFAULT_DNABERT})")
-    parser.add_argument("--esm", default=DEFAULT_ESM, metavar="NAME|PATH",
-                        help=f"ESM-2 model (default: {DEFAULT_ESM})")
+    parser.add_argument("--dnabert", default=None, metavar="HUB_ID|DIR",
+                        help=f"DNABERT-S model (default: {DEFAULT_DNABERT}; with --demo the "
+                             "demo model)")
+    parser.add_argument("--esm", default=None, metavar="NAME|PATH",
+                        help=f"ESM-2 model (default: {DEFAULT_ESM}; with --demo the demo model)")
     parser.add_argument("--dnabert-tokens-per-batch", type=int, default=16384, metavar="N",
                         help="padded tokens per DNABERT-S batch (default: 16384)")
     parser.add_argument("--esm-tokens-per-batch", type=int, default=4096, metavar="N",
                         help="tokens per ESM-2 batch (default: 4096)")
     parser.add_argument("--demo", action="store_true",
-                        help="use small random offline models (the results are meaningless)")
+                        help="use small random offline models for every model not given "
+                             "explicitly (the results are meaningless)")
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="model cache (default: $XDG_CACHE_HOME/virnucpro, "
                              "else ~/.cache/virnucpro)")
@@ -139,7 +150,7 @@ def _add_folder_reuse_options(parser: argparse.ArgumentParser) -> None:
                              "running holder refreshes it every 30 s; default: 10)")
 
 
-def _add_dataset_options(parser: argparse.ArgumentParser, *, fractions: bool = True) -> None:
+def _add_dataset_options(parser: argparse.ArgumentParser, *, evaluate: bool = False) -> None:
     """The GenBank inputs of make-dataset, train and evaluate, and how they become a dataset."""
     parser.add_argument("--viral", nargs="+", action="extend", default=[], metavar="FILE",
                         help="viral GenBank files (.gb .gbk .gbff .seq, plain or gzip)")
@@ -147,9 +158,8 @@ def _add_dataset_options(parser: argparse.ArgumentParser, *, fractions: bool = T
                         metavar="[GROUP=]FILE",
                         help="non-viral GenBank files; GROUP (default: the file's stem) is the "
                              "group the balancing draws evenly from")
-    parser.add_argument("-l", "--expected-length", dest="chunk_length", type=int, default=500,
-                        choices=CHUNK_LENGTHS, help="chunk length in bp (default: 500)")
-    if fractions:
+    _add_chunk_length_option(parser, "the -m model's, else 500" if evaluate else "500")
+    if not evaluate:
         parser.add_argument("--val-fraction", type=float, default=0.1, metavar="F",
                             help="share of each class's frames, by record, for validation "
                                  "(default: 0.1)")
@@ -208,13 +218,14 @@ def _add_training_commands(sub) -> None:
 
     evaluate = sub.add_parser("evaluate",
                               help="a classifier's metrics on a dataset or labelled files")
-    evaluate.add_argument("-m", "--model", required=True, metavar="300|500|PATH",
+    evaluate.add_argument("-m", "--model", required=True, type=ClassifierChoice.parse,
+                          metavar="300|500|PATH",
                           help="classifier: the published 300 or 500 bp model, or a file "
                                "(a model.pt of virnucpro train)")
     evaluate.add_argument("--dataset", type=Path, metavar="DIR",
                           help="a make-dataset or train output folder: evaluate on its test "
                                "split (else give --viral and --other)")
-    _add_dataset_options(evaluate, fractions=False)
+    _add_dataset_options(evaluate, evaluate=True)
     _add_run_options(evaluate)
     _add_embedding_options(evaluate)
     evaluate.add_argument("--allow-model-mismatch", action="store_true",
@@ -266,14 +277,14 @@ def _add_result_commands(sub) -> None:
                       help="how many sequences without --sequence (default: 20)")
     plot.add_argument("-o", "--output", type=Path, metavar="FILE",
                       help="PNG, SVG or PDF by extension (default: RUN_DIR/score_tracks.png)")
-    plot.add_argument("--min-score", type=_probability, metavar="S", help=shown)
+    plot.add_argument("--min-score", type=_PROBABILITY, metavar="S", help=shown)
     _add_logging_options(plot)
 
     report = sub.add_parser("report", help="write a finished run's self-contained HTML report")
     report.add_argument("run_dir", **run_dir)
     report.add_argument("-o", "--output", type=Path, metavar="FILE",
                         help="the page to write (default: RUN_DIR/report.html)")
-    report.add_argument("--min-score", type=_probability, metavar="S", help=shown)
+    report.add_argument("--min-score", type=_PROBABILITY, metavar="S", help=shown)
     _add_logging_options(report)
 
     classify = sub.add_parser("classify", help="re-run stages 8-9 on a run kept with -k "
@@ -281,7 +292,7 @@ def _add_result_commands(sub) -> None:
     classify.add_argument("run_dir", **run_dir)
     classify.add_argument("-m", "--model", default=None, metavar="300|500|PATH",
                           help="classifier (default: the file the run used)")
-    classify.add_argument("--min-score", type=_probability, default=DEFAULT_MIN_SCORE,
+    classify.add_argument("--min-score", type=_PROBABILITY, default=DEFAULT_MIN_SCORE,
                           metavar="S", help=_MIN_SCORE_HELP.format(DEFAULT_MIN_SCORE))
     classify.add_argument("--classifier-batch-size", type=int, default=256, metavar="N",
                           help="rows per classifier batch (default: 256)")

@@ -28,6 +28,7 @@ def _serve(monkeypatch, data: bytes, blob_id: str) -> list[str]:
         return data
 
     monkeypatch.setattr(published, "_download", fake_download)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)  # the tests' cache is offline
     return requested
 
 
@@ -53,3 +54,11 @@ def test_a_file_with_another_blob_id_is_refused_and_not_cached(tmp_path, monkeyp
 def test_the_real_blob_ids_are_the_published_ones():
     assert published.PUBLISHED_CLASSIFIERS[300][1] == "a0b5b85e7c1e44f00cde146d091beb82b2c8e855"
     assert published.PUBLISHED_CLASSIFIERS[500][1] == "fc35d5ef9f1f4564eea7036f34f4f8ec6000d33d"
+
+
+def test_offline_a_classifier_not_cached_is_refused_without_a_download(tmp_path, monkeypatch):
+    requested = _serve(monkeypatch, b"x", published.git_blob_id(b"x"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(ModelFileError, match="not in the model cache .* HF_HUB_OFFLINE is set"):
+        published.fetch_published_classifier(300, tmp_path)
+    assert requested == []

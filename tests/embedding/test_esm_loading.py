@@ -124,11 +124,29 @@ def test_named_model_downloads_to_torch_hub_checkpoints(monkeypatch):
         raise urllib.error.URLError("no network")
 
     monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)  # the tests' cache is offline
     with pytest.raises(ModelFileError, match="--esm"):
         load_esm2("esm2_t36_3B_UR50D")
     url, destination = requested[0]
     assert url == "https://dl.fbaipublicfiles.com/fair-esm/models/esm2_t36_3B_UR50D.pt"
     assert Path(destination) == Path(torch.hub.get_dir()) / "checkpoints" / "esm2_t36_3B_UR50D.pt"
+
+
+def test_offline_a_named_model_not_cached_is_refused_without_a_download(monkeypatch, tmp_path):
+    monkeypatch.setattr(torch.hub, "download_url_to_file", _no_download)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(ModelFileError, match="not in the model cache and HF_HUB_OFFLINE is set"):
+        esm_loading.check_esm2("esm2_t36_3B_UR50D", cache_dir=tmp_path)
+
+
+def test_the_cheap_check_refuses_what_the_loader_refuses(checkpoint, code_probe):
+    payload, marker = code_probe
+    data = torch.load(checkpoint, weights_only=False)
+    data["extra"] = payload
+    torch.save(data, checkpoint)
+    with pytest.raises(ModelFileError, match="only tensors and argparse.Namespace"):
+        esm_loading.check_esm2(checkpoint)
+    assert not marker.exists()
 
 
 def test_named_model_already_cached_is_not_downloaded(monkeypatch, demo_models, tmp_path):

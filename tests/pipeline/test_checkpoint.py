@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from virnucpro.config import PipelineConfig, ResolvedModels
+from virnucpro.config import DEFAULT_DNABERT, DEFAULT_ESM, PipelineConfig, ResolvedModels
 from virnucpro.errors import UsageError
 from virnucpro.paths import RunPaths
 from virnucpro.pipeline import checkpoint
@@ -17,7 +17,8 @@ from virnucpro.sequence.stages import chunk_sequences, translate_chunks
 
 def run_fingerprint(fasta, config: PipelineConfig) -> dict:
     """The fingerprint of a run whose models resolve to what ``config`` names."""
-    models = ResolvedModels(dnabert=config.dnabert, esm=config.esm, classifier=config.model,
+    models = ResolvedModels(dnabert=config.dnabert or DEFAULT_DNABERT,
+                            esm=config.esm or DEFAULT_ESM, classifier=str(config.classifier),
                             device=config.device)
     return checkpoint.run_fingerprint(fasta, config, models)
 
@@ -49,7 +50,7 @@ def test_the_fingerprint_holds_the_resolved_models_not_the_options(run):
     assert settings == {"chunk_length": 500, "model": "/cache/classifiers/500_model.pth",
                         "dnabert": "/cache/dnabert-s", "esm": "/cache/esm.pt",
                         "precision": "auto", "sequences_per_file": 10000, "min_score": 0.5}
-    assert config.model == "500", "the user's settings are never rewritten"
+    assert str(config.model) == "500", "the user's settings are never rewritten"
 
 
 def test_settings_that_do_not_change_results_are_not_in_the_fingerprint(run):

@@ -88,17 +88,15 @@ def test_the_run_json_describes_the_results_after_classify(run_copy, model_cache
     run_prediction(EXAMPLE, again)  # the settings the results were made with: resumes
 
 
-def test_a_failed_classify_leaves_stages_8_and_9_unfinished(run_copy, tmp_path):
+def test_a_refused_classifier_changes_nothing_in_the_run(run_copy, tmp_path):
     broken = tmp_path / "broken.pth"
     broken.write_bytes(b"not a model")
-    with pytest.raises(ModelFileError):
+    record = (run_copy / ".virnucpro" / "run.json").read_bytes()
+    with pytest.raises(ModelFileError, match="broken.pth: not a readable PyTorch file"):
         run_reclassify(run_copy, ReclassifyOptions(model=str(broken), progress=False))
     state = RunState(run_copy / ".virnucpro")
-    assert not any(state.is_done(stage) for stage in RECLASSIFY)
-    assert state.is_done(PREDICT[0])
-    fingerprint = state.read_fingerprint()
-    assert fingerprint["settings"]["model"] == str(broken)
-    assert fingerprint["given"]["model"] == str(broken)
+    assert all(state.is_done(stage) for stage in (*RECLASSIFY, PREDICT[0]))
+    assert (run_copy / ".virnucpro" / "run.json").read_bytes() == record
 
 
 def test_another_classifier_file_is_used_and_recorded(kept_run, run_copy, tmp_path):

@@ -35,7 +35,7 @@ def test_the_option_reaches_the_config_and_is_checked():
     assert config_from_args(build_parser().parse_args(["predict", "in.fa"])).min_score == 0.5
     with pytest.raises(SystemExit):
         build_parser().parse_args(["predict", "in.fa", "--min-score", "1.5"])
-    with pytest.raises(ValueError, match="between 0 and 1"):
+    with pytest.raises(UsageError, match="between 0 and 1"):
         PipelineConfig(min_score=-0.1)
     args.min_score = 3.0
     with pytest.raises(UsageError):

@@ -92,7 +92,8 @@ def test_bad_model_file_exits_4(tmp_path, model_cache_dir):
     assert result.returncode == 4, result.stderr
     assert "classifier.pth: not a readable PyTorch file" in result.stderr
     assert "Traceback" not in result.stderr
-    assert "FAILED" in result.stderr, "the summary marks the failed stage"
+    assert "Sequence Chunking" not in result.stderr, "refused before stage 1"
+    assert not (tmp_path / "out").exists()
 
 
 def test_existing_output_dir_needs_resume_or_force(tmp_path, demo_args):

@@ -23,14 +23,14 @@ def _settings(genbank_dir, suffix="", **options):
         other_input(f"bacteria={genbank_dir / f'NC_005816.gb{suffix}'}"),
         other_input(str(genbank_dir / f"NC_000932.gb{suffix}")),
     )
-    return DatasetSettings(inputs, **{"chunk_length": 300, "progress": False, **options})
+    return DatasetSettings(inputs, **options)
 
 
 def test_build_dataset_runs_four_stages_and_writes_the_layout(genbank_dir, tmp_path):
     paths = DatasetPaths(tmp_path / "out", 300)
     registry = StageRegistry()
     with use_registry(registry):
-        result = build_dataset(_settings(genbank_dir), paths)
+        result = build_dataset(_settings(genbank_dir), paths, progress=False)
     assert [record.name for record in registry.records] == STAGES
     assert registry["Training Frame Selection"].metrics["frames"] == 17 + 13 + 179
     assert sorted(p.name for p in paths.frames_dir.iterdir()) == sorted(
@@ -55,8 +55,8 @@ def test_build_dataset_runs_four_stages_and_writes_the_layout(genbank_dir, tmp_p
 def test_worker_processes_write_the_same_bytes(genbank_dir, tmp_path):
     one, two = DatasetPaths(tmp_path / "one", 300), DatasetPaths(tmp_path / "two", 300)
     with use_registry(StageRegistry()):
-        first = build_dataset(_settings(genbank_dir), one)
-        second = build_dataset(_settings(genbank_dir, threads=2), two)
+        first = build_dataset(_settings(genbank_dir), one, progress=False)
+        second = build_dataset(_settings(genbank_dir), two, threads=2, progress=False)
     assert first.sha256 == second.sha256
     for path in one.frames_dir.iterdir():
         assert path.read_bytes() == (two.frames_dir / path.name).read_bytes()
@@ -70,8 +70,8 @@ def test_gzip_inputs_give_the_same_dataset(genbank_dir, tmp_path):
     plain = DatasetPaths(tmp_path / "plain", 300)
     zipped = DatasetPaths(tmp_path / "zipped", 300)
     with use_registry(StageRegistry()):
-        build_dataset(_settings(genbank_dir), plain)
-        build_dataset(_settings(packed, suffix=".gz"), zipped)
+        build_dataset(_settings(genbank_dir), plain, progress=False)
+        build_dataset(_settings(packed, suffix=".gz"), zipped, progress=False)
     for path in plain.frames_dir.iterdir():
         assert path.read_bytes() == (zipped.frames_dir / path.name).read_bytes()
 
@@ -85,7 +85,7 @@ def test_a_bad_input_stops_the_run_leaving_no_half_written_file(genbank_dir, tmp
     paths = DatasetPaths(tmp_path / "out", 300)
     refused = pytest.raises(InputError, match="NC_000932.gb: not a GenBank")
     with use_registry(StageRegistry()), refused:
-        build_dataset(_settings(inputs), paths)
+        build_dataset(_settings(inputs), paths, progress=False)
     assert not paths.dataset_table.exists()
     assert not paths.genomic_fasta("NC_000932").exists()
     assert not [p for p in paths.work_dir.iterdir() if p.name.startswith(".")]
@@ -99,16 +99,14 @@ def test_no_other_frame_left_is_an_error(genbank_dir, tmp_path):
     (inputs / "bare.gb").write_text(text.replace("/translation=", "/note="))
     settings = DatasetSettings(
         (viral_input(inputs / "viral.seq"), other_input(str(inputs / "bare.gb"))),
-        chunk_length=500, progress=False,
     )
     with use_registry(StageRegistry()), pytest.raises(InputError, match="no other frame is left"):
-        build_dataset(settings, DatasetPaths(tmp_path / "out", 500))
+        build_dataset(settings, DatasetPaths(tmp_path / "out", 500), progress=False)
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
-    [({"chunk_length": 400}, "must be 300 or 500"), ({"threads": 0}, "at least 1"),
-     ({"val_fraction": 0.0}, "--val-fraction"), ({"test_fraction": 0.95}, "below 1")],
+    [({"val_fraction": 0.0}, "--val-fraction"), ({"test_fraction": 0.95}, "below 1")],
 )
 def test_bad_settings_are_usage_errors(genbank_dir, change, message):
     with pytest.raises(UsageError, match=message):

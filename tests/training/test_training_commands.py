@@ -82,17 +82,20 @@ def test_train_demo_writes_the_three_files_and_ends_with_the_summary(trained):
     assert not (trained / "work").exists()
 
 
-def test_the_trained_model_runs_in_predict(trained, model_cache_dir, tmp_path):
+def test_the_trained_model_runs_in_predict_at_its_own_chunk_length(trained, model_cache_dir,
+                                                                   tmp_path):
     out = tmp_path / "predicted"
+    without_l = [option for option in demo_options(model_cache_dir) if option not in ("-l", "300")]
     status = main(["predict", str(EXAMPLE), "-m", str(trained / "model.pt"), "-o", str(out),
-                   *demo_options(model_cache_dir)])
+                   "-k", *without_l])
     assert status == 0
     assert len((out / "prediction_results.txt").read_text().splitlines()) > 1
+    assert (out / "example_chunked300.fa").is_file(), "the model's 300, not the default 500"
 
 
 def test_predict_refuses_a_model_of_another_chunk_length(trained, model_cache_dir, tmp_path,
                                                           capsys):
-    options = [option for option in demo_options(model_cache_dir) if option not in ("-l", "300")]
+    options = [option for option in demo_options(model_cache_dir) if option != "300"] + ["500"]
     out = tmp_path / "refused"
     status = main(["predict", str(EXAMPLE), "-m", str(trained / "model.pt"), "-o", str(out),
                    *options])

@@ -34,27 +34,25 @@ def made_frames(request, tmp_path_factory, reference_dir: Path):
             other_input(str(genbank / "NC_005816.gb")),
             other_input(str(genbank / "NC_000932.gb")),
         ),
-        chunk_length=request.param,
-        progress=False,
     )
     paths = DatasetPaths(tmp_path_factory.mktemp(f"frames{request.param}"), request.param)
     for stage in (read_genbank_files, chunk_genbank_sequences, select_training_frames):
-        stage(paths, dataset_config(settings))
-    return paths, settings
+        stage(paths, dataset_config(settings, request.param, progress=False))
+    return paths, settings, request.param
 
 
 @pytest.mark.parametrize("name", GENBANK_FILES)
 def test_frames_match_the_original_record_for_record(made_frames, reference_dir, name):
-    paths, settings = made_frames
+    paths, settings, chunk_length = made_frames
     item = next(item for item in settings.inputs if item.path.name == name)
     expected_nucleotide, expected_protein = original_make_train_dataset(
-        reference_dir / "genbank" / name, settings.chunk_length
+        reference_dir / "genbank" / name, chunk_length
     )
     nucleotide = paths.nucleotide_frames(item.stem).read_text()
     protein = paths.protein_frames(item.stem).read_text()
     assert nucleotide == expected_nucleotide
     assert protein == expected_protein
-    assert nucleotide.count(">") == EXPECTED_COUNTS[settings.chunk_length][name]
+    assert nucleotide.count(">") == EXPECTED_COUNTS[chunk_length][name]
 
 
 def test_the_oracle_chunks_like_predicts_chunker():

@@ -9,6 +9,7 @@ import urllib.request
 from pathlib import Path
 
 from virnucpro.atomic import atomic_open
+from virnucpro.config import hub_offline
 from virnucpro.errors import ModelFileError
 
 logger = logging.getLogger(__name__)
@@ -42,13 +43,20 @@ def fetch_published_classifier(chunk_length: int, cache_dir: Path) -> Path:
     """The local path of the published classifier for ``chunk_length``, downloading it once.
 
     Raises:
-        ModelFileError: the download failed, or the file's git blob id is not the published one.
+        ModelFileError: not cached while ``HF_HUB_OFFLINE`` is set, the download failed, or
+            the file's git blob id is not the published one.
     """
     name, blob_id = PUBLISHED_CLASSIFIERS[chunk_length]
     target = Path(cache_dir) / "classifiers" / name
     if target.is_file() and git_blob_id(target.read_bytes()) == blob_id:
         return target
     url = PUBLISHED_URL.format(name=name)
+    if hub_offline():
+        raise ModelFileError(
+            f"the published {chunk_length} bp classifier is not in the model cache ({target}) "
+            f"and HF_HUB_OFFLINE is set: download {url} on a machine with internet access and "
+            "pass it with -m PATH (or put it at that cache path)"
+        )
     logger.info("Downloading the published %d bp classifier from %s", chunk_length, url)
     data = _download(url)
     found = git_blob_id(data)

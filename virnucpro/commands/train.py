@@ -27,5 +27,5 @@ def main(args: argparse.Namespace) -> None:
     logger.info("Results in %s:", paths.output_dir)
     for path in (paths.model_file, paths.training_log, paths.test_metrics, paths.dataset_table):
         logger.info("  %s", path.name)
-    logger.info("Use the model with: virnucpro predict INPUT -l %d -m %s%s", args.chunk_length,
-                paths.model_file, " --demo" if args.demo else "")
+    logger.info("Use the model with: virnucpro predict INPUT -m %s%s", paths.model_file,
+                " --demo" if args.demo else "")

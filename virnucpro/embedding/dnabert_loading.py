@@ -13,7 +13,8 @@ import json
 import logging
 from pathlib import Path
 
-from virnucpro.embedding.dnabert_s import DEFAULTS, DNABertS
+from virnucpro.config import hub_offline
+from virnucpro.embedding.dnabert_s import DEFAULTS, DNABertS, encoder_state_dict
 from virnucpro.errors import ModelFileError
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,66 @@ def load_dnabert_s(source: str | Path, cache_dir: Path | None = None):
     return model.eval(), tokenizer
 
 
+def check_dnabert_s(source: str | Path, cache_dir: Path | None = None) -> int:
+    """Check, cheaply, that :func:`load_dnabert_s` will load ``source``; its hidden size.
+
+    The folder is found (a hub id downloaded once when not cached); ``config.json`` is read,
+    ``tokenizer.json`` parsed, and the weights' names and shapes (a safetensors header, or a
+    ``pytorch_model.bin`` memory-mapped through the same weights-only unpickler) checked
+    against the architecture built on the meta device, so no weight is read into memory.
+
+    Raises:
+        ModelFileError: what :func:`load_dnabert_s` would raise on the same folder.
+    """
+    import torch
+
+    directory = resolve_model_dir(source, cache_dir)
+    config = read_config(directory / CONFIG_FILE)
+    weights_path, shapes = _weight_shapes(directory)
+    with torch.device("meta"):
+        encoder = DNABertS(config)
+    expected = {name: tuple(value.shape) for name, value in encoder.state_dict().items()}
+    found = encoder_state_dict(shapes)
+    problems = sorted(set(expected) ^ set(found)) or [
+        name for name in expected if tuple(found[name]) != expected[name]]
+    if problems:
+        raise ModelFileError(f"{weights_path} does not fit the DNABERT-S architecture described "
+                             f"by {directory / CONFIG_FILE}: {', '.join(problems[:3])}"
+                             f"{' ...' if len(problems) > 3 else ''}")
+    _check_tokenizer_file(directory / TOKENIZER_FILE)
+    return int(config["hidden_size"])
+
+
+def _weight_shapes(directory: Path) -> tuple[Path, dict[str, tuple[int, ...]]]:
+    """``(path, {name: shape})`` of the weights :func:`read_weights` would read, read lazily."""
+    safetensors_path = directory / SAFETENSORS_FILE
+    if safetensors_path.is_file():
+        from safetensors import SafetensorError, safe_open
+
+        try:
+            with safe_open(str(safetensors_path), framework="pt") as handle:
+                return safetensors_path, {name: tuple(handle.get_slice(name).get_shape())
+                                          for name in handle.keys()}  # noqa: SIM118
+        except (SafetensorError, OSError, ValueError) as error:
+            raise ModelFileError(f"cannot read DNABERT-S weights {safetensors_path}: "
+                                 f"{error}") from error
+    path, state_dict = read_weights(directory, mmap=True)
+    return path, {name: tuple(value.shape) for name, value in state_dict.items()}
+
+
+def _check_tokenizer_file(path: Path) -> None:
+    """``tokenizer.json`` exists and the tokenizers library parses it (no transformers import)."""
+    if not path.is_file():
+        raise ModelFileError(f"DNABERT-S tokenizer not found: {path}")
+    from tokenizers import Tokenizer
+
+    try:
+        Tokenizer.from_file(str(path))
+    except Exception as error:  # the Rust tokenizers parser raises plain Exception
+        raise ModelFileError(f"cannot load the DNABERT-S tokenizer {path}: "
+                             f"{str(error).splitlines()[0] if str(error) else error!r}") from error
+
+
 def resolve_model_dir(source: str | Path, cache_dir: Path | None = None) -> Path:
     """``source`` itself when it is a directory, else the local snapshot of that hub id."""
     path = Path(source).expanduser()
@@ -88,8 +149,10 @@ def download_from_hub(repo_id: str, cache_dir: Path | None = None) -> Path:
             folder = Path(snapshot_download(repo_id, allow_patterns=[*_HUB_FILES, PYTORCH_FILE],
                                             cache_dir=cache_dir))
     except (OSError, ValueError) as error:  # hub HTTP and offline errors are OSErrors
+        reason = ("HF_HUB_OFFLINE is set and it is not in the cache" if hub_offline()
+                  else (str(error).strip().splitlines() or [type(error).__name__])[0])
         raise ModelFileError(
-            f"cannot download DNABERT-S {repo_id!r} from the model hub ({error}); on a machine "
+            f"cannot download DNABERT-S {repo_id!r} from the model hub ({reason}); on a machine "
             "without internet access pass a local model directory with --dnabert, or use --demo"
         ) from error
     return folder
@@ -118,10 +181,11 @@ def read_config(path: Path) -> dict:
     return config
 
 
-def read_weights(directory: Path):
+def read_weights(directory: Path, *, mmap: bool = False):
     """``(path, state_dict)`` from ``model.safetensors``, else ``pytorch_model.bin``.
 
-    The ``.bin`` file is read with ``torch.load(weights_only=True)``: plain tensors only.
+    The ``.bin`` file is read with ``torch.load(weights_only=True)``: plain tensors only
+    (``mmap``: mapped, not read, when it is in torch's zip format).
 
     Raises:
         ModelFileError: neither file exists, or the one present cannot be read.
@@ -131,7 +195,7 @@ def read_weights(directory: Path):
     if safetensors_path.is_file():
         return safetensors_path, _read_safetensors(safetensors_path)
     if pytorch_path.is_file():
-        return pytorch_path, _read_pytorch(pytorch_path)
+        return pytorch_path, _read_pytorch(pytorch_path, mmap=mmap)
     raise ModelFileError(f"no DNABERT-S weights in {directory}: "
                          f"expected {SAFETENSORS_FILE} or {PYTORCH_FILE}")
 
@@ -147,14 +211,16 @@ def _read_safetensors(path: Path) -> dict:
         raise ModelFileError(f"cannot read DNABERT-S weights {path}: {error}") from error
 
 
-def _read_pytorch(path: Path) -> dict:
+def _read_pytorch(path: Path, *, mmap: bool = False) -> dict:
     """Tensors of a ``pytorch_model.bin``, loaded with ``weights_only=True``."""
     import pickle
+    import zipfile
 
     import torch
 
     try:
-        state_dict = torch.load(path, map_location="cpu", weights_only=True)
+        state_dict = torch.load(path, map_location="cpu", weights_only=True,
+                                mmap=mmap and zipfile.is_zipfile(path))
     except (pickle.UnpicklingError, RuntimeError, OSError, EOFError, ValueError) as error:
         raise ModelFileError(f"cannot read DNABERT-S weights {path} "
                              f"(only plain tensors are allowed): {error}") from error

@@ -51,8 +51,8 @@ def run_fingerprint(input_path: Path, config: PipelineConfig, models: ResolvedMo
         "format": FORMAT_VERSION,
         "input_sha256": file_sha256(input_path),
         "settings": result_settings(config, models),
-        "given": {"input": str(input_path), "model": config.model, "demo": models.demo,
-                  "stream": is_spooled(input_path)},
+        "given": {"input": str(input_path), "model": str(config.classifier),
+                  "demo": models.demo, "stream": is_spooled(input_path)},
     }
 
 

@@ -139,7 +139,7 @@ def run_reclassify(run_dir: Path, options: ReclassifyOptions,
     """
     paths, state, fingerprint = kept_run(run_dir)
     config = reclassify_config(paths, fingerprint, options)
-    models = resolve_models(config)
+    models = resolve_models(config, embedders=False)
     for stage in RECLASSIFY:
         state.clear(stage)
     state.write_fingerprint({

@@ -16,7 +16,6 @@ commands that draw.
 from virnucpro.report.html_report import REPORT_FILE, write_report
 from virnucpro.report.run_results import RunResults, load_run_results, run_chunk_length
 from virnucpro.report.score_tracks import (
-    DEFAULT_MIN_SCORE,
     DEFAULT_OUTPUT,
     draw_score_tracks,
     plot_score_tracks,
@@ -33,7 +32,6 @@ from virnucpro.stage_records import (
 )
 
 __all__ = [
-    "DEFAULT_MIN_SCORE",
     "DEFAULT_OUTPUT",
     "DEFAULT_TOP",
     "REPORT_FILE",

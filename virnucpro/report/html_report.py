@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from virnucpro.atomic import atomic_open
+from virnucpro.config import DEFAULT_MIN_SCORE
 from virnucpro.errors import InputError
 from virnucpro.report import page
 from virnucpro.report.figures import png_data_uri
@@ -24,7 +25,7 @@ from virnucpro.report.run_results import (
     run_chunk_length,
     run_min_score,
 )
-from virnucpro.report.score_tracks import DEFAULT_MIN_SCORE, draw_score_tracks
+from virnucpro.report.score_tracks import draw_score_tracks
 from virnucpro.report.timeline import draw_timeline, timeline_bars
 from virnucpro.report.tracks import DEFAULT_TOP, SequenceTrack, select_tracks
 from virnucpro.results import is_viral

@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from virnucpro.config import DEFAULT_MIN_SCORE, min_score
 from virnucpro.errors import InputError, UsageError
 from virnucpro.paths import STATE_DIR
 from virnucpro.results import (
     CONSENSUS_HEADER,
-    DEFAULT_MIN_SCORE,
     PREDICTION_HEADER,
     SUMMARY_HEADER,
     chunk_virus_scores,
@@ -160,9 +160,7 @@ def run_min_score(results: RunResults, override: float | None = None) -> float:
     if override is None:
         value = results.settings.get("min_score", DEFAULT_MIN_SCORE)
         return value if isinstance(value, int | float) else DEFAULT_MIN_SCORE
-    if not 0.0 <= override <= 1.0:
-        raise UsageError(f"--min-score must be between 0 and 1, not {override:g}")
-    return override
+    return min_score(override)
 
 
 def _open_table(path: Path):

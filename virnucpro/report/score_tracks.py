@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from virnucpro.config import DEFAULT_MIN_SCORE
 from virnucpro.report.figures import (
     OTHERS_COLOUR,
     THRESHOLD_COLOUR,
@@ -27,7 +28,6 @@ from virnucpro.report.figures import (
 )
 from virnucpro.report.run_results import load_run_results, run_chunk_length, run_min_score
 from virnucpro.report.tracks import DEFAULT_TOP, ChunkBar, SequenceTrack, select_tracks
-from virnucpro.results import DEFAULT_MIN_SCORE
 
 DEFAULT_OUTPUT = "score_tracks.png"
 PANEL_HEIGHT_IN = 1.7

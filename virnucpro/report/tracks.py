@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from virnucpro.config import DEFAULT_MIN_SCORE
 from virnucpro.errors import UsageError
 from virnucpro.report.run_results import RunResults, SequenceRow
-from virnucpro.results import DEFAULT_MIN_SCORE, is_viral, sequence_of_chunk
+from virnucpro.results import is_viral, sequence_of_chunk
 from virnucpro.sequence.chunking import chunk_id, chunk_spans
 
 DEFAULT_TOP = 20

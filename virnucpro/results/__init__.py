@@ -6,7 +6,6 @@ Torch-free (numpy and the standard library). The public names are re-exported he
 
 from virnucpro.results.consensus import (
     CONSENSUS_HEADER,
-    DEFAULT_MIN_SCORE,
     chunk_virus_score,
     chunk_virus_scores,
     consensus_calls,
@@ -33,7 +32,6 @@ from virnucpro.results.sequence_summary import (
 
 __all__ = [
     "CONSENSUS_HEADER",
-    "DEFAULT_MIN_SCORE",
     "LABELS",
     "PREDICTION_HEADER",
     "SUMMARY_HEADER",

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from virnucpro.results.consensus import DEFAULT_MIN_SCORE, chunk_virus_scores, is_viral
+from virnucpro.config import DEFAULT_MIN_SCORE
+from virnucpro.results.consensus import chunk_virus_scores, is_viral
 from virnucpro.results.predictions import FramePrediction
 
 SUMMARY_HEADER = (

@@ -23,9 +23,9 @@ from virnucpro.training.dataset import FrameRow
 from virnucpro.training.dataset_paths import DatasetPaths
 from virnucpro.training.frames import format_frames, frame_record_id, record_frames
 from virnucpro.training.genbank import read_genbank
-from virnucpro.training.settings import DatasetSettings, LabelledInput
+from virnucpro.training.settings import LabelledInput, TrainingConfig
 
-Job = tuple[LabelledInput, DatasetPaths, DatasetSettings]
+Job = tuple[LabelledInput, DatasetPaths, TrainingConfig]
 
 
 class FileReport(NamedTuple):
@@ -37,11 +37,11 @@ class FileReport(NamedTuple):
 
 def read_one_file(job: Job) -> FileReport:
     """GenBank Reading for one input: its sequences as FASTA, its proteins one line per record."""
-    item, paths, settings = job
+    item, paths, config = job
     counts = dict.fromkeys(("records", "bases", "cds", "cds_translations"), 0)
     with (
         _captured_warnings() as warnings,
-        _record_progress(item.path, settings) as bar,
+        _record_progress(item.path, config) as bar,
         atomic_open(paths.genomic_fasta(item.stem)) as fasta_out,
         atomic_open(paths.protein_table(item.stem)) as proteins_out,
     ):
@@ -58,7 +58,7 @@ def read_one_file(job: Job) -> FileReport:
 
 def chunk_one_file(job: Job) -> FileReport:
     """Sequence Chunking for one input, with predict's chunker."""
-    item, paths, settings = job
+    item, paths, config = job
     stem = item.stem
     with (
         _captured_warnings() as warnings,
@@ -66,19 +66,19 @@ def chunk_one_file(job: Job) -> FileReport:
         atomic_open(paths.chunk_manifest(stem)) as manifest_out,
     ):
         blocks = read_blocks(paths.genomic_fasta(stem), allow_empty=True)
-        summary = write_chunks(blocks, settings.chunk_length, chunks_out, manifest_out)
+        summary = write_chunks(blocks, paths.chunk_length, chunks_out, manifest_out)
     return FileReport({"sequences": summary.sequences, "chunks": summary.chunks}, warnings)
 
 
 def select_one_file(job: Job) -> FileReport:
     """Training Frame Selection for one input: the frames matching each record's proteins, in
     the original's output format (one line per sequence)."""
-    item, paths, settings = job
+    item, paths, config = job
     stem = item.stem
     frames = 0
     with (
         _captured_warnings() as warnings,
-        _record_progress(item.path, settings) as bar,
+        _record_progress(item.path, config) as bar,
         atomic_open(paths.nucleotide_frames(stem)) as nucleotide_out,
         atomic_open(paths.protein_frames(stem)) as protein_out,
     ):
@@ -116,9 +116,9 @@ def frame_rows(item: LabelledInput, nucleotide_frames: Path) -> list[FrameRow]:
         ]
 
 
-def _record_progress(path: Path, settings: DatasetSettings):
+def _record_progress(path: Path, config: TrainingConfig):
     """A bar counting one file's records; only in the main process (workers would clash)."""
-    enabled = settings.progress and multiprocessing.parent_process() is None
+    enabled = config.progress and multiprocessing.parent_process() is None
     return progress_bar(desc=Path(path).name, unit="record", enabled=enabled)
 
 

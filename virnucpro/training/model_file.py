@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from virnucpro.config import DEMO_MODELS_FOLDER
 from virnucpro.errors import ModelFileError, UsageError
 
 MODEL_FORMAT = "virnucpro-trained-classifier"
@@ -106,15 +107,17 @@ def trained_model_metadata(path: Path) -> ModelMetadata | None:
 
 
 def embedding_model_names(dnabert: str, esm: str, demo: bool) -> tuple[str, str]:
-    """How a model file names the embedding models of a run: ``demo`` for the demo models, an
-    existing local path made absolute, anything else (a hub id, a fair-esm name) as given."""
-    if demo:
-        return DEMO_MODELS, DEMO_MODELS
-    return _model_name(dnabert), _model_name(esm)
+    """How a model file names the embedding models of a run: ``demo`` for a demo model (of the
+    model cache's demo folder, in a ``demo`` run), an existing local path made absolute,
+    anything else (a hub id, a fair-esm name) as given (a model given explicitly with
+    ``--demo`` is named as without it)."""
+    return _model_name(dnabert, demo), _model_name(esm, demo)
 
 
-def _model_name(spec: str) -> str:
+def _model_name(spec: str, demo: bool) -> str:
     path = Path(spec)
+    if demo and path.parent.name == DEMO_MODELS_FOLDER:
+        return DEMO_MODELS
     return str(path.resolve()) if path.exists() else spec
 
 
@@ -144,7 +147,7 @@ def check_model_fits(
     if mismatches and not allow_mismatch:
         raise UsageError(
             f"{path}: the model was trained with " + "; ".join(mismatches)
-            + ": run with the model's settings (-l, --dnabert, --esm, --demo), or add "
-            "--allow-model-mismatch if you know better"
+            + ": run with the model's settings (leave out -l to take its chunk length; its "
+            "--dnabert, --esm or --demo), or add --allow-model-mismatch if you know better"
         )
     return mismatches

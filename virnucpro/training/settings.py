@@ -8,12 +8,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from virnucpro.config import PipelineConfig, config_from_args
+from virnucpro.config import DEFAULT_CHUNK_LENGTH, PipelineConfig, config_from_args
 from virnucpro.errors import UsageError
 from virnucpro.training.genbank import genbank_stem
 from virnucpro.training.options import TrainingOptions
 
-CHUNK_LENGTHS = (300, 500)
 VIRAL_GROUP = "viral"
 VIRAL_LABEL, OTHER_LABEL = 1, 0
 SPLITS = ("train", "val", "test")
@@ -59,33 +58,22 @@ def other_input(argument: str) -> LabelledInput:
 
 @dataclass(frozen=True)
 class DatasetSettings:
-    """Everything make-dataset needs besides the output paths.
+    """What the dataset is made of and how it is split (the chunk length is the run's own,
+    ``TrainingConfig.chunk_length``, and the layout's).
 
     Attributes:
         inputs: the GenBank files, viral and other, in command-line order.
-        chunk_length: 300 or 500.
         val_fraction: share of each class's frames (whole records) in the validation split.
         test_fraction: share of each class's frames (whole records) in the test split.
         seed: seeds the balancing draw and the record shuffle.
-        threads: worker processes, each handling whole input files (same output, byte for byte).
-        keep_intermediate: keep ``work/`` (sequences, proteins and chunks of every input).
-        progress: show progress bars (still off when stderr is not a terminal).
     """
 
     inputs: tuple[LabelledInput, ...]
-    chunk_length: int = 500
     val_fraction: float = 0.1
     test_fraction: float = 0.1
     seed: int = 42
-    threads: int = 1
-    keep_intermediate: bool = False
-    progress: bool = True
 
     def __post_init__(self) -> None:
-        if self.chunk_length not in CHUNK_LENGTHS:
-            raise UsageError(f"chunk length must be 300 or 500, not {self.chunk_length}")
-        if self.threads < 1:
-            raise UsageError(f"--threads must be at least 1, not {self.threads}")
         check_fractions(self.val_fraction, self.test_fraction)
         _check_inputs(self.inputs)
 
@@ -158,8 +146,6 @@ class TrainingConfig(PipelineConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.dataset is not None and self.dataset.chunk_length != self.chunk_length:
-            raise ValueError("the dataset's chunk length must be the run's chunk length")
         unknown = set(self.splits) - set(SPLITS)
         if unknown:
             raise ValueError(f"unknown split(s) {sorted(unknown)}: the splits are {SPLITS}")
@@ -178,12 +164,11 @@ def training_config(base: PipelineConfig, **fields_of_training) -> TrainingConfi
         raise UsageError(str(error)) from None
 
 
-def dataset_config(settings: DatasetSettings, **overrides) -> TrainingConfig:
+def dataset_config(settings: DatasetSettings, chunk_length: int = DEFAULT_CHUNK_LENGTH,
+                   **overrides) -> TrainingConfig:
     """The configuration of a make-dataset run of ``settings`` (tests and benchmarks)."""
-    base = PipelineConfig(chunk_length=settings.chunk_length, threads=settings.threads,
-                          keep_intermediate=settings.keep_intermediate,
-                          progress=settings.progress)
-    return training_config(base, dataset=settings, **overrides)
+    return training_config(PipelineConfig(chunk_length=chunk_length), dataset=settings,
+                           **overrides)
 
 
 def training_config_from_args(args: argparse.Namespace, **overrides) -> TrainingConfig:
@@ -191,16 +176,21 @@ def training_config_from_args(args: argparse.Namespace, **overrides) -> Training
     describe (``--viral`` / ``--other`` give the dataset; without any, it is None);
     ``overrides`` set fields the command decides (evaluate's ``splits``).
 
+    ``evaluate --dataset`` without ``-l`` runs at 500, not at the model's chunk length: the
+    frames are the dataset's, and a model made for another length must be refused.
+
     Raises:
         UsageError: an option value that the settings refuse.
     """
+    on_a_dataset = getattr(args, "dataset", None) is not None and args.chunk_length is None
+    base = config_from_args(args, **({"chunk_length": DEFAULT_CHUNK_LENGTH} if on_a_dataset
+                                      else {}))
     inputs = (*map(viral_input, getattr(args, "viral", None) or ()),
               *map(other_input, getattr(args, "other", None) or ()))
     dataset = None
     if inputs:
         dataset = DatasetSettings(
-            inputs, chunk_length=args.chunk_length, seed=args.seed, threads=args.threads,
-            keep_intermediate=args.keep_intermediate, progress=args.progress,
+            inputs, seed=args.seed,
             **{name: getattr(args, name) for name in ("val_fraction", "test_fraction")
                if getattr(args, name, None) is not None},
         )
@@ -208,5 +198,5 @@ def training_config_from_args(args: argparse.Namespace, **overrides) -> Training
         item.name: getattr(args, item.name) for item in fields(TrainingOptions)
         if getattr(args, item.name, None) is not None
     })
-    return training_config(config_from_args(args), dataset=dataset, training=training,
+    return training_config(base, dataset=dataset, training=training,
                            **overrides)

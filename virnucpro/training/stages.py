@@ -46,7 +46,6 @@ from virnucpro.training.settings import (
     OTHER_LABEL,
     VIRAL_LABEL,
     DatasetSettings,
-    LabelledInput,
     TrainingConfig,
     dataset_config,
 )
@@ -65,13 +64,14 @@ class DatasetResult:
     rows_by_split: dict[str, int]
 
 
-def build_dataset(settings: DatasetSettings, paths: DatasetPaths) -> DatasetResult:
-    """Run the four make-dataset stages; remove ``work/`` unless ``keep_intermediate``."""
-    config = dataset_config(settings)
+def build_dataset(settings: DatasetSettings, paths: DatasetPaths, **options) -> DatasetResult:
+    """Run the four make-dataset stages; remove ``work/`` unless ``keep_intermediate``
+    (``options``: run settings such as ``threads`` or ``progress``)."""
+    config = dataset_config(settings, paths.chunk_length, **options)
     for stage_function in (read_genbank_files, chunk_genbank_sequences, select_training_frames):
         stage_function(paths, config)
     result = split_dataset(paths, config)
-    if not settings.keep_intermediate:
+    if not config.keep_intermediate:
         shutil.rmtree(paths.work_dir, ignore_errors=True)
     return result
 
@@ -86,7 +86,7 @@ def read_genbank_files(
         InputError: a file is not GenBank, or a record has no sequence or odd letters.
     """
     paths.work_dir.mkdir(parents=True, exist_ok=True)
-    _run_per_file(dataset_files.read_one_file, paths, config.dataset, "Reading GenBank")
+    _run_per_file(dataset_files.read_one_file, paths, config, "Reading GenBank")
 
 
 @timed_stage("Sequence Chunking")
@@ -94,7 +94,7 @@ def chunk_genbank_sequences(
     paths: DatasetPaths, config: TrainingConfig, models: ResolvedModels | None = None
 ) -> None:
     """Cut every record's sequence into chunks by predict's rule (``<id>_chunk_<k>``)."""
-    _run_per_file(dataset_files.chunk_one_file, paths, config.dataset, "Chunking")
+    _run_per_file(dataset_files.chunk_one_file, paths, config, "Chunking")
 
 
 @timed_stage("Training Frame Selection")
@@ -103,7 +103,7 @@ def select_training_frames(
 ) -> None:
     """Keep the frames of each chunk that match its record's proteins; write them per input."""
     paths.frames_dir.mkdir(parents=True, exist_ok=True)
-    _run_per_file(dataset_files.select_one_file, paths, config.dataset, "Selecting frames")
+    _run_per_file(dataset_files.select_one_file, paths, config, "Selecting frames")
 
 
 @timed_stage("Dataset Split")
@@ -203,17 +203,17 @@ def _frame_rows(paths: DatasetPaths, settings: DatasetSettings) -> list:
 
 
 def _run_per_file(
-    work: Callable[[tuple[LabelledInput, DatasetPaths, DatasetSettings]], dataset_files.FileReport],
+    work: Callable[[dataset_files.Job], dataset_files.FileReport],
     paths: DatasetPaths,
-    settings: DatasetSettings,
+    config: TrainingConfig,
     desc: str,
 ) -> None:
     """Run ``work`` on every input (in worker processes with ``threads > 1``); log what the
     workers logged, in input order; add up their counts as the stage's metrics."""
-    jobs = [(item, paths, settings) for item in settings.inputs]
+    jobs = [(item, paths, config) for item in config.dataset.inputs]
     totals: dict[str, int] = {}
-    with progress_bar(total=len(jobs), desc=desc, unit="file", enabled=settings.progress) as bar:
-        for report in ordered_map(work, jobs, workers=min(settings.threads, len(jobs))):
+    with progress_bar(total=len(jobs), desc=desc, unit="file", enabled=config.progress) as bar:
+        for report in ordered_map(work, jobs, workers=min(config.threads, len(jobs))):
             _relay(report.warnings)
             for name, value in report.counts.items():
                 totals[name] = totals.get(name, 0) + value
