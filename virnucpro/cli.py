@@ -296,9 +296,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except VirNucProError as error:
         logger.error("%s", error, exc_info=args.verbose > 0)
         return error.exit_code
-    except KeyboardInterrupt:
-        logger.error("interrupted")
-        return 130
+    except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM / SIGHUP (errors.StopSignal)
+        logger.error("%s", interrupt if str(interrupt) else "interrupted")
+        return getattr(interrupt, "exit_code", 130)
     except Exception as error:  # a bug: say so plainly, show the traceback with -v
         return _unexpected(error, args.verbose)
     return 0

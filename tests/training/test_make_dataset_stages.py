@@ -14,7 +14,7 @@ from virnucpro.training.settings import DatasetSettings, other_input, viral_inpu
 from virnucpro.training.stages import build_dataset
 from virnucpro_telemetry import StageRegistry, use_registry
 
-STAGES = ["GenBank Reading", "Sequence Chunking", "Training Frame Selection", "Dataset Split"]
+STAGES = ["GenBank Reading", "GenBank Chunking", "Training Frame Selection", "Dataset Split"]
 
 
 def _settings(genbank_dir, suffix="", **options):

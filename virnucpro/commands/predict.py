@@ -8,16 +8,25 @@ from pathlib import Path
 
 from virnucpro.config import config_from_args
 from virnucpro.logs import quiet_worker_rank
+from virnucpro.paths import input_stem
 
 logger = logging.getLogger(__name__)
+
+
+def default_output_dir(input_path: Path) -> Path:
+    """``<input stem>_virnucpro`` in the current folder."""
+    return Path(f"{input_stem(input_path)}_virnucpro")
 
 
 def main(args: argparse.Namespace) -> None:
     """Run the prediction pipeline on ``args.input`` and list the result files."""
     # The pipeline (numpy, then torch in the stages) loads only when a command runs, so that
     # ``virnucpro --help`` stays fast.
+    from virnucpro.paths import RunPaths
+    from virnucpro.pipeline.definitions import PREDICT
     from virnucpro.pipeline.distributed import World
-    from virnucpro.pipeline.runner import run_prediction
+    from virnucpro.pipeline.engine import ALL_MODELS, RunRequest, run_pipeline
+    from virnucpro.pipeline.run_summary import device_line, model_lines
 
     world = World.from_environment()
     if world.is_main:
@@ -25,13 +34,21 @@ def main(args: argparse.Namespace) -> None:
     else:  # other ranks show no progress bars and log warnings only
         quiet_worker_rank(args.verbose, args.log_file, world.rank)
         config = config_from_args(args, progress=False)
-    paths = run_prediction(args.input, config, world)
+    input_path = Path(args.input)
+    layout = RunPaths(input_path, Path(config.output_dir or default_output_dir(input_path)),
+                      config.chunk_length)
+
+    def lines(models, device: str) -> dict[str, object]:
+        return {**model_lines(config, models), **device_line(config, models, world, device)}
+
+    run_pipeline(RunRequest("predict", PREDICT, layout, config, inputs=(input_path,),
+                            fasta=input_path, models=ALL_MODELS, summary_lines=lines), world)
     if world.is_main:
-        logger.info("Results in %s:", paths.output_dir)
-        for path in paths.results():
+        logger.info("Results in %s:", layout.output_dir)
+        for path in layout.results():
             logger.info("  %s", path.name)
         if getattr(args, "report", False):
-            _write_report(paths.output_dir)
+            _write_report(layout.output_dir)
 
 
 def _write_report(run_dir: Path) -> None:
