@@ -21,27 +21,40 @@ logger = logging.getLogger(__name__)
 _KEEP = "run `virnucpro predict` on it again with -k (--keep-intermediate) to keep them"
 
 
-def main(args: argparse.Namespace) -> None:
-    """Re-classify ``args.run_dir`` with ``args.model`` and ``args.min_score``."""
-    from virnucpro.pipeline.definitions import PREDICT, RECLASSIFY
-    from virnucpro.pipeline.engine import ALL_MODELS, RunRequest, run_pipeline
+def run_request(run_dir: Path, **options):
+    """The engine's ``RunRequest`` of stages 8-9 on the kept run in ``run_dir``; ``options``
+    are the :class:`PipelineConfig` fields classify sets (``model`` None: the run's own).
+    Reads the folder, changes nothing in it.
 
-    record = read_kept_run(Path(args.run_dir))
-    config = classify_config(Path(args.run_dir), record, {
-        "model": args.model, "min_score": args.min_score,
-        "classifier_batch_size": args.classifier_batch_size, "device": args.device,
-        "cache_dir": args.cache_dir, "progress": args.progress})
-    layout = RunPaths(Path(record["input"]["path"]), Path(args.run_dir), config.chunk_length)
+    Raises:
+        UsageError: not a run of this version, or its features were not kept.
+    """
+    from virnucpro.pipeline.definitions import PREDICT, RECLASSIFY
+    from virnucpro.pipeline.engine import ALL_MODELS, RunRequest
+
+    run_dir = Path(run_dir)
+    record = read_kept_run(run_dir)
+    config = classify_config(run_dir, record, options)
+    layout = RunPaths(Path(record["input"]["path"]), run_dir, config.chunk_length)
     check_kept_features(layout)
 
     def lines(models, device: str) -> dict[str, object]:
         return {"Classifier": models.classifier if models else config.model,
                 "Min score": config.min_score}
 
-    run_pipeline(RunRequest("classify", RECLASSIFY, layout, config, models=ALL_MODELS,
-                            title="CLASSIFY SUMMARY", summary_lines=lines,
-                            kept=PREDICT[:PREDICT.index(RECLASSIFY[0])],
-                            kept_input=record["input"]))
+    return RunRequest("classify", RECLASSIFY, layout, config, models=ALL_MODELS,
+                      title="CLASSIFY SUMMARY", summary_lines=lines,
+                      kept=PREDICT[:PREDICT.index(RECLASSIFY[0])], kept_input=record["input"])
+
+
+def main(args: argparse.Namespace) -> None:
+    """Re-classify ``args.run_dir`` with ``args.model`` and ``args.min_score``."""
+    from virnucpro.pipeline.engine import run_pipeline
+
+    layout = run_pipeline(run_request(
+        args.run_dir, model=args.model, min_score=args.min_score,
+        classifier_batch_size=args.classifier_batch_size, device=args.device,
+        cache_dir=args.cache_dir, progress=args.progress))
     logger.info("Results rewritten in %s:", layout.output_dir)
     for path in layout.results():
         logger.info("  %s", path.name)

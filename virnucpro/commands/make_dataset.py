@@ -17,16 +17,22 @@ def genbank_inputs(config) -> tuple[Path, ...]:
     return tuple(item.path for item in dataset.inputs) if dataset is not None else ()
 
 
-def main(args: argparse.Namespace) -> None:
-    """Run the four make-dataset stages into ``args.output_dir`` and list the outputs."""
+def run_request(config):
+    """The engine's ``RunRequest`` of the four make-dataset stages into ``config.output_dir``."""
     from virnucpro.pipeline.definitions import MAKE_DATASET  # --help stays fast
-    from virnucpro.pipeline.engine import NO_MODELS, RunRequest, run_pipeline
+    from virnucpro.pipeline.engine import NO_MODELS, RunRequest
     from virnucpro.training.dataset_paths import DatasetPaths
 
-    config = training_config_from_args(args)
     layout = DatasetPaths(Path(config.output_dir), config.chunk_length)
-    run_pipeline(RunRequest("make-dataset", MAKE_DATASET, layout, config,
-                            inputs=genbank_inputs(config), models=NO_MODELS,
-                            title="MAKE-DATASET SUMMARY"))
+    return RunRequest("make-dataset", MAKE_DATASET, layout, config,
+                      inputs=genbank_inputs(config), models=NO_MODELS,
+                      title="MAKE-DATASET SUMMARY")
+
+
+def main(args: argparse.Namespace) -> None:
+    """Run the four make-dataset stages into ``args.output_dir`` and list the outputs."""
+    from virnucpro.pipeline.engine import run_pipeline
+
+    layout = run_pipeline(run_request(training_config_from_args(args)))
     logger.info("Dataset in %s: %s and %s/", layout.output_dir, layout.dataset_table.name,
                 layout.frames_dir.name)

@@ -6,7 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from virnucpro.config import config_from_args
+from virnucpro.config import PipelineConfig, config_from_args
 from virnucpro.logs import quiet_worker_rank
 from virnucpro.paths import input_stem
 
@@ -18,15 +18,32 @@ def default_output_dir(input_path: Path) -> Path:
     return Path(f"{input_stem(input_path)}_virnucpro")
 
 
-def main(args: argparse.Namespace) -> None:
-    """Run the prediction pipeline on ``args.input`` and list the result files."""
+def run_request(input_path: Path, config: PipelineConfig, world=None):
+    """The engine's :class:`RunRequest` of a predict run: all nine stages on ``input_path``."""
     # The pipeline (numpy, then torch in the stages) loads only when a command runs, so that
     # ``virnucpro --help`` stays fast.
     from virnucpro.paths import RunPaths
     from virnucpro.pipeline.definitions import PREDICT
     from virnucpro.pipeline.distributed import World
-    from virnucpro.pipeline.engine import ALL_MODELS, RunRequest, run_pipeline
+    from virnucpro.pipeline.engine import ALL_MODELS, RunRequest
     from virnucpro.pipeline.run_summary import device_line, model_lines
+
+    world = world or World()
+    input_path = Path(input_path)
+    layout = RunPaths(input_path, Path(config.output_dir or default_output_dir(input_path)),
+                      config.chunk_length)
+
+    def lines(models, device: str) -> dict[str, object]:
+        return {**model_lines(config, models), **device_line(config, models, world, device)}
+
+    return RunRequest("predict", PREDICT, layout, config, inputs=(input_path,),
+                      fasta=input_path, models=ALL_MODELS, summary_lines=lines)
+
+
+def main(args: argparse.Namespace) -> None:
+    """Run the prediction pipeline on ``args.input`` and list the result files."""
+    from virnucpro.pipeline.distributed import World
+    from virnucpro.pipeline.engine import run_pipeline
 
     world = World.from_environment()
     if world.is_main:
@@ -34,15 +51,7 @@ def main(args: argparse.Namespace) -> None:
     else:  # other ranks show no progress bars and log warnings only
         quiet_worker_rank(args.verbose, args.log_file, world.rank)
         config = config_from_args(args, progress=False)
-    input_path = Path(args.input)
-    layout = RunPaths(input_path, Path(config.output_dir or default_output_dir(input_path)),
-                      config.chunk_length)
-
-    def lines(models, device: str) -> dict[str, object]:
-        return {**model_lines(config, models), **device_line(config, models, world, device)}
-
-    run_pipeline(RunRequest("predict", PREDICT, layout, config, inputs=(input_path,),
-                            fasta=input_path, models=ALL_MODELS, summary_lines=lines), world)
+    layout = run_pipeline(run_request(args.input, config, world), world)
     if world.is_main:
         logger.info("Results in %s:", layout.output_dir)
         for path in layout.results():

@@ -15,26 +15,31 @@ from virnucpro.training.settings import training_config_from_args
 logger = logging.getLogger(__name__)
 
 
-def main(args: argparse.Namespace) -> None:
-    """Run the training pipeline into ``args.output_dir`` and list the result files."""
+def run_request(config):
+    """The engine's ``RunRequest`` of a train run: dataset, features, model, test metrics."""
     from virnucpro.pipeline.definitions import TRAIN  # the stages import torch when they run
-    from virnucpro.pipeline.engine import EMBEDDERS, RunRequest, run_pipeline
+    from virnucpro.pipeline.engine import EMBEDDERS, RunRequest
     from virnucpro.pipeline.run_summary import model_lines
     from virnucpro.training.dataset_paths import DatasetPaths
 
-    world = World.from_environment()
-    if not world.is_main:  # other ranks show no progress bars and log warnings only
-        quiet_worker_rank(args.verbose, args.log_file, world.rank)
-        args = argparse.Namespace(**{**vars(args), "progress": False})
-    config = training_config_from_args(args)
     layout = DatasetPaths(Path(config.output_dir), config.chunk_length)
 
     def lines(models, device: str) -> dict[str, object]:
         return {**model_lines(config, models, classifier=False), "Model": str(layout.model_file)}
 
-    run_pipeline(RunRequest("train", TRAIN, layout, config, inputs=genbank_inputs(config),
-                            models=EMBEDDERS, title="TRAINING SUMMARY", summary_lines=lines),
-                 world)
+    return RunRequest("train", TRAIN, layout, config, inputs=genbank_inputs(config),
+                      models=EMBEDDERS, title="TRAINING SUMMARY", summary_lines=lines)
+
+
+def main(args: argparse.Namespace) -> None:
+    """Run the training pipeline into ``args.output_dir`` and list the result files."""
+    from virnucpro.pipeline.engine import run_pipeline
+
+    world = World.from_environment()
+    if not world.is_main:  # other ranks show no progress bars and log warnings only
+        quiet_worker_rank(args.verbose, args.log_file, world.rank)
+        args = argparse.Namespace(**{**vars(args), "progress": False})
+    layout = run_pipeline(run_request(training_config_from_args(args)), world)
     if not world.is_main:
         return
     logger.info("Results in %s:", layout.output_dir)

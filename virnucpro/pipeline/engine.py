@@ -130,7 +130,8 @@ def run_pipeline(request: RunRequest, world: World | None = None,
             return run_launched(request, world)
         models = prepare(request, request.config.device)
         with output_folder_lock(layout.lock_file, request.config.break_lock):
-            _run_here(request, models, world, registry or StageRegistry())
+            _run_here(request, models, world,
+                      registry if registry is not None else StageRegistry())
     return layout
 
 
