@@ -40,3 +40,27 @@ def run_classify(run_dir: Path, **options):
     from virnucpro.pipeline.engine import run_pipeline
 
     return run_pipeline(run_request(run_dir, **{"progress": False, **options}))
+
+
+class PausePoint:
+    """The run's test hook (``virnucpro.test_hook``): a run started with :attr:`env` stops at
+    ``point`` until :meth:`release`; :meth:`wait` returns once it got there."""
+
+    def __init__(self, folder: Path, point: str):
+        import os
+
+        self.fifo = folder / "test-hook.fifo"
+        os.mkfifo(self.fifo)
+        self.env = {**os.environ, "VIRNUCPRO_TEST_POINT": point,
+                    "VIRNUCPRO_TEST_FIFO": str(self.fifo)}
+        self.point = point
+
+    def wait(self) -> None:
+        """Block until the run has reached the point (it wrote its name into the FIFO)."""
+        with open(self.fifo, encoding="utf-8") as handle:
+            assert handle.readline().strip() == self.point
+
+    def release(self) -> None:
+        """Let the run go on from the point."""
+        with open(self.fifo, "w", encoding="utf-8"):
+            pass
