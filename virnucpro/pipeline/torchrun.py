@@ -180,6 +180,7 @@ def _run_rank(launch: _Launch, main_run: _MainRun) -> RunLayout:
     device = distributed.rank_device(request.config.device, world)
     distributed.init_process_group(device, world)
     registry = StageRegistry(origin=f"rank{world.rank}")
+    stopped = False
     try:
         handoff = _handoff(launch, device, registry, main_run)
         models = handoff.models.on_device(device)  # rank 0's model files, this rank's device
@@ -190,12 +191,17 @@ def _run_rank(launch: _Launch, main_run: _MainRun) -> RunLayout:
                 _finish_on_main(launch, main_run, models, outcomes, registry)
         elif outcome.error is not None:
             raise RankFailedError(f"rank {world.rank} failed: {outcome.error}")
+    except KeyboardInterrupt:  # Ctrl-C, SIGTERM or SIGHUP: torchrun stops every rank alike
+        stopped = True
+        raise
     finally:
         if world.is_main:
             engine.summarize(request, registry, main_run.models, main_run.opened, device)
         # Keep every rank alive until rank 0 has reported: torchrun stops the whole job as
-        # soon as one rank exits with an error.
-        distributed.barrier()
+        # soon as one rank exits with an error. A stopped rank does not wait: the others are
+        # being stopped too, and may never reach the barrier.
+        if not stopped:
+            distributed.barrier()
         distributed.destroy_process_group()
     if world.is_main:
         engine.close_run(request, models)
