@@ -109,6 +109,8 @@ def test_another_classifier_file_is_used_and_recorded(kept_run, run_copy, tmp_pa
     assert _bytes(run_copy) == _bytes(kept_run)
     record = json.loads((run_copy / ".virnucpro" / "run.json").read_text())
     assert record["settings"]["model"] == record["models"]["classifier"] == str(other)
+    kept = json.loads((kept_run / ".virnucpro" / "run.json").read_text())
+    assert record["input"] == kept["input"] and record["demo"] is kept["demo"] is True
 
 
 def test_without_kept_features_the_error_says_to_keep_them(run_copy):

@@ -44,7 +44,7 @@ def run_request(run_dir: Path, **options):
 
     return RunRequest("classify", RECLASSIFY, layout, config, models=ALL_MODELS,
                       title="CLASSIFY SUMMARY", summary_lines=lines,
-                      kept=PREDICT[:PREDICT.index(RECLASSIFY[0])], kept_input=record["input"])
+                      kept=PREDICT[:PREDICT.index(RECLASSIFY[0])], kept_record=record)
 
 
 def main(args: argparse.Namespace) -> None:

@@ -78,7 +78,7 @@ class RunRequest:
             stopped before resolving them) and the device shown.
         kept: ``classify``: the stages of the run in the folder that it builds on (their
             checkpoints must be there); the folder is then used as it is.
-        kept_input: ``classify``: the ``input`` entry of the folder's run record, kept.
+        kept_record: ``classify``: the folder's run record, whose input and demo flag stay.
         offers_resume: whether the command has ``--resume`` and ``--force``.
     """
 
@@ -93,7 +93,7 @@ class RunRequest:
     title: str | None = None
     summary_lines: Callable[[ResolvedModels | None, str], dict[str, object]] = _no_lines
     kept: Pipeline = ()
-    kept_input: dict = field(default_factory=dict)
+    kept_record: dict = field(default_factory=dict)
     offers_resume: bool = True
 
 
@@ -212,8 +212,8 @@ def _run_record(request: RunRequest, models: ResolvedModels | None) -> dict:
                         seed=dataset.seed)
     if hasattr(config, "training") and request.command != "make-dataset":
         settings.update(training=config.training.as_dict(), splits=list(config.splits))
-    if request.kept_input:
-        inputs = {"input": request.kept_input}
+    if request.kept_record:
+        inputs = {"input": request.kept_record.get("input")}
     elif request.fasta is not None:
         inputs = {"input": {"path": str(request.fasta), "sha256": file_sha256(request.fasta)}}
     else:
@@ -221,8 +221,8 @@ def _run_record(request: RunRequest, models: ResolvedModels | None) -> dict:
                              for item in (dataset.inputs if dataset is not None else ())]}
     shown = None if models is None else {"dnabert": models.dnabert, "esm": models.esm,
                                          "classifier": models.classifier or None}
-    return new_run_record(request.command, inputs, settings, shown,
-                          bool(models and models.demo) or config.demo)
+    demo = bool(models and models.demo) or config.demo or request.kept_record.get("demo") is True
+    return new_run_record(request.command, inputs, settings, shown, demo)
 
 
 def summarize(request: RunRequest, registry: StageRegistry, models: ResolvedModels | None,
