@@ -80,6 +80,20 @@ def recorded_digest(layout, path: Path) -> FileDigest | None:
         return None
 
 
+def current_digest(layout, path: Path) -> FileDigest:
+    """``path``'s digest: the one recorded when it was written if the record is newer than the
+    file and of its size (no second read of a large feature file), else computed now."""
+    ledger = _ledger_path(layout.state_dir, layout.output_dir, path)
+    try:
+        fresh = ledger.stat().st_mtime_ns >= Path(path).stat().st_mtime_ns
+    except OSError:
+        fresh = False
+    recorded = recorded_digest(layout, path) if fresh else None
+    if recorded is not None and recorded.size == Path(path).stat().st_size:
+        return recorded
+    return FileDigest.of(path)
+
+
 def verify_written(layout, path: Path) -> str | None:
     """None when ``path`` is the whole file :func:`record_written` recorded, else why not
     (``"missing"``, ``"never recorded as written"``, a size or checksum difference)."""

@@ -193,3 +193,17 @@ def test_another_classifier_keeps_every_embedding(run):
     plan = plan_stages(PREDICT, paths, SettingValues(PipelineConfig(), other, fasta),
                        checkpoints, resume=True)
     assert set(plan.records) == set(PREDICT) - {PREDICT[7]}
+
+
+def test_a_file_recorded_when_written_is_not_read_again_for_its_stage_record(run, monkeypatch):
+    from virnucpro import file_digests
+
+    _, paths = run
+    paths.output_dir.mkdir()
+    feature = paths.output_dir / "f.pt"
+    feature.write_bytes(b"features")
+    written = record_written(paths, feature)
+    monkeypatch.setattr(file_digests, "file_sha256", lambda path: "read again")
+    assert file_digests.current_digest(paths, feature) == written
+    feature.write_bytes(b"changed afterwards, another size")
+    assert file_digests.current_digest(paths, feature).sha256 == "read again"

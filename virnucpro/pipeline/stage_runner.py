@@ -21,7 +21,7 @@ from pathlib import Path
 
 from virnucpro.config import PipelineConfig, ResolvedModels
 from virnucpro.errors import UsageError
-from virnucpro.file_digests import FileDigest, recorded_digest
+from virnucpro.file_digests import current_digest, recorded_digest
 from virnucpro.paths import RunLayout
 from virnucpro.pipeline.checkpoint import Checkpoints, StageCheckpoint, fingerprint
 from virnucpro.pipeline.definitions import REDONE_WHEN_CHANGED, STAGE_SETTINGS, Pipeline, Stage
@@ -214,7 +214,7 @@ class StageLoop:
         after = snapshot(self.layout)
         if only is not None:
             after = {relative: info for relative, info in after.items() if relative in only}
-        outputs = {relative: FileDigest.of(self.layout.output_dir / relative)
+        outputs = {relative: current_digest(self.layout, self.layout.output_dir / relative)
                    for relative, info in after.items() if before.get(relative) != info}
         for relative in after.keys() - outputs.keys() - self._claimed(stage):
             digest = recorded_digest(self.layout, self.layout.output_dir / relative)
