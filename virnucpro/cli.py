@@ -136,7 +136,7 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_folder_reuse_options(parser: argparse.ArgumentParser) -> None:
-    """What to do with an output folder that holds a run already (see ``pipeline.workspace``)."""
+    """What to do with an output folder that holds a run already (see ``pipeline.run_folder``)."""
     resume = parser.add_mutually_exclusive_group()
     resume.add_argument("--resume", action="store_true",
                         help="continue a run in an existing output folder")
@@ -254,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     preprocess = sub.add_parser("preprocess", help="run stages 1-4 only (chunk, translate, split)")
     _add_preprocess_options(preprocess)
     preprocess.add_argument("-o", "--output-dir", type=Path, required=True, help="output folder")
+    _add_folder_reuse_options(preprocess)
     _add_logging_options(preprocess)
 
     demo = sub.add_parser("demo-models", help="write the small offline demo models to a folder")
@@ -312,9 +313,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except VirNucProError as error:
         logger.error("%s", error, exc_info=args.verbose > 0)
         return error.exit_code
-    except KeyboardInterrupt:
-        logger.error("interrupted")
-        return 130
+    except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM / SIGHUP (errors.StopSignal)
+        logger.error("%s", interrupt if str(interrupt) else "interrupted")
+        return getattr(interrupt, "exit_code", 130)
     except Exception as error:  # a bug: say so plainly, show the traceback with -v
         return _unexpected(error, args.verbose)
     return 0

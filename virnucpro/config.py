@@ -27,9 +27,6 @@ DEFAULT_ESM = "esm2_t36_3B_UR50D"
 CHUNK_LENGTHS = (300, 500)
 DEFAULT_CHUNK_LENGTH = 500
 DEFAULT_MIN_SCORE = 0.5  # the original's per-chunk rule (virnucpro.results.consensus)
-# Result-changing settings added after checkpoints were first written, with the value that
-# earlier runs used: a checkpoint without them is resumed as if it held that value.
-EARLIER_SETTING_VALUES = {"min_score": DEFAULT_MIN_SCORE}
 DEMO_MODELS_FOLDER = "demo-models"  # the demo models' folder in the model cache
 _OFFLINE_VALUES = {"1", "on", "yes", "true"}
 
@@ -236,23 +233,6 @@ class ResolvedModels:
     def on_device(self, device: str) -> ResolvedModels:
         """The same model files, run on ``device`` (a torchrun rank runs rank 0's on its own)."""
         return replace(self, device=device)
-
-
-def result_settings(config: PipelineConfig, models: ResolvedModels) -> dict:
-    """The settings that change results, as plain data (for the checkpoint fingerprint).
-
-    The models are the resolved ones, so a published classifier counts by its cached file and
-    ``--demo`` by the demo files, as in the checkpoints of earlier versions.
-    """
-    return {
-        "chunk_length": config.chunk_length,
-        "model": models.classifier,
-        "dnabert": models.dnabert,
-        "esm": models.esm,
-        "precision": config.precision,
-        "sequences_per_file": config.sequences_per_file,
-        "min_score": config.min_score,
-    }
 
 
 def config_from_args(args: argparse.Namespace, **overrides) -> PipelineConfig:

@@ -13,7 +13,9 @@ Exit statuses (documented in the README):
 6     a distributed rank failed
 7     the system refused a file operation: disk full, quota exceeded, permission
       denied, read-only file system, output folder missing or vanished
+129   stopped by SIGHUP (the terminal closed); the run can be resumed with ``--resume``
 130   interrupted (Ctrl-C)
+143   stopped by SIGTERM (``scancel``, a time limit, ``kill``); resume with ``--resume``
 ====  ===========================================================
 """
 
@@ -66,6 +68,21 @@ class FileSystemError(VirNucProError):
     """The operating system refused a file operation (full disk, permissions, ...)."""
 
     exit_code = 7
+
+
+class StopSignal(KeyboardInterrupt):
+    """The run was stopped by a signal (SIGTERM, SIGHUP), handled like Ctrl-C.
+
+    A ``KeyboardInterrupt``, so every cleanup that runs on Ctrl-C runs, and the stage timings
+    record the stage as interrupted; ``cli.main`` exits with :attr:`exit_code` (128 + signal).
+    """
+
+    def __init__(self, signal_number: int):
+        import signal
+
+        self.signal_number = signal_number
+        self.exit_code = 128 + signal_number
+        super().__init__(f"interrupted by {signal.Signals(signal_number).name}")
 
 
 # errno -> (what happened, what to do); ``{where}`` names where else the files could go.

@@ -72,6 +72,13 @@ def is_spooled(path: Path | str) -> bool:
     return path.parent.name == SPOOL_DIR and path.name == f"{STREAM_STEM}.fa"
 
 
+def remove_spooled(path: Path | str) -> None:
+    """Delete the copy of a stream input (once the run no longer needs it to resume)."""
+    if is_spooled(path):
+        Path(path).unlink(missing_ok=True)
+        Path(path).parent.rmdir()
+
+
 def check_input(input_path: Path, streams: bool = False) -> None:
     """Fail early, naming the file, when the input cannot be read at all.
 

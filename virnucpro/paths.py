@@ -1,14 +1,28 @@
-"""Every file a run reads or writes, named in one place."""
+"""Every file name a run reads or writes, spelled in this one module.
+
+``RunPaths`` is predict's layout; ``training.dataset_paths.DatasetPaths`` (make-dataset, train,
+evaluate) spells its own folder's names. Both implement :class:`RunLayout`, the one layout the
+run engine (``virnucpro.pipeline.engine``) knows, and share :class:`RunFolder` (the run record,
+checkpoints, stage records and lock of any run folder) and :class:`SplitFileNames`.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 _FASTA_SUFFIXES = (".fasta", ".fas", ".fna", ".fa", ".ffn", ".faa", ".fsa")
 STATE_DIR = ".virnucpro"  # a run's checkpoints, settings and stage records, in its output folder
 LOCK_FILE = ".virnucpro.lock"  # present while a run uses its output folder (pipeline.run_lock)
+RUN_RECORD_FILE = "run.json"  # the run record: input, settings, models (pipeline.checkpoint)
+CHECKPOINTS_DIR = "done"  # one checkpoint record per finished stage (pipeline.checkpoint)
+STAGE_RECORDS_FILE = "stage_records.json"  # the stage timings (virnucpro.stage_records)
+TRAINING_CHECKPOINT_FILE = "training_checkpoint.pt"  # train's per-epoch checkpoint
+PREDICTIONS_FILE = "prediction_results.txt"  # stage 8: a score per frame
+CONSENSUS_FILE = "prediction_results_highestscore.csv"  # stage 9: a call per chunk
+SUMMARY_FILE = "sequence_summary.tsv"  # stage 9: a call per input sequence
 _SPLIT_NAME = re.compile(r"^output_(\d+)\.fa$")
 
 
@@ -26,6 +40,39 @@ def file_stem(path: Path, suffixes: tuple[str, ...]) -> str:
 def input_stem(input_path: Path) -> str:
     """The input's name without ``.gz`` and a FASTA suffix: ``reads.fa.gz`` -> ``reads``."""
     return file_stem(input_path, _FASTA_SUFFIXES)
+
+
+class RunFolder:
+    """The files every run folder holds besides its outputs; a layout provides ``output_dir``."""
+
+    output_dir: Path
+
+    @property
+    def state_dir(self) -> Path:
+        """The run record, checkpoint records and stage records (``pipeline.checkpoint``)."""
+        return self.output_dir / STATE_DIR
+
+    @property
+    def lock_file(self) -> Path:
+        """Exists while a run uses the folder (see ``virnucpro.pipeline.run_lock``)."""
+        return self.output_dir / LOCK_FILE
+
+    @property
+    def run_record(self) -> Path:
+        return self.state_dir / RUN_RECORD_FILE
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        return self.state_dir / CHECKPOINTS_DIR
+
+    @property
+    def stage_records(self) -> Path:
+        return self.state_dir / STAGE_RECORDS_FILE
+
+
+def run_record_path(run_dir: Path) -> Path:
+    """``RUN_DIR/.virnucpro/run.json``, for readers that know only the folder (report)."""
+    return Path(run_dir) / STATE_DIR / RUN_RECORD_FILE
 
 
 class SplitFileNames:
@@ -63,8 +110,45 @@ class SplitFileNames:
         return sorted(int(m.group(1)) for m in found if m)
 
 
+class RunLayout(Protocol):
+    """What the run engine needs of an output folder's layout (``RunPaths``, ``DatasetPaths``).
+
+    The split-file names are those of :class:`SplitFileNames`, which the feature stages (5-7)
+    read in either pipeline.
+    """
+
+    @property
+    def output_dir(self) -> Path: ...
+    @property
+    def state_dir(self) -> Path: ...
+    @property
+    def lock_file(self) -> Path: ...
+    @property
+    def run_record(self) -> Path: ...
+    @property
+    def checkpoints_dir(self) -> Path: ...
+    @property
+    def stage_records(self) -> Path: ...
+    @property
+    def nucleotide_split_dir(self) -> Path: ...
+    @property
+    def protein_split_dir(self) -> Path: ...
+    @property
+    def merged_dir(self) -> Path: ...
+    def split_indices(self) -> list[int]: ...
+    def nucleotide_split(self, index: int) -> Path: ...
+    def protein_split(self, index: int) -> Path: ...
+    def dnabert_features(self, index: int) -> Path: ...
+    def esm_features(self, index: int) -> Path: ...
+    def merged_features(self, index: int) -> Path: ...
+    def intermediates(self) -> list[Path]:
+        """What a successful run removes unless ``--keep-intermediate``."""
+    def results(self) -> list[Path]:
+        """What a run leaves in its folder."""
+
+
 @dataclass(frozen=True)
-class RunPaths(SplitFileNames):
+class RunPaths(RunFolder, SplitFileNames):
     """The layout of one run's output directory (same names as the original tool).
 
     Stages 1-4 write ``<stem>_chunked<L>.fa``, ``<stem>_identified_nucleotide.fa``,
@@ -111,29 +195,19 @@ class RunPaths(SplitFileNames):
 
     @property
     def prediction_results(self) -> Path:
-        return self.output_dir / "prediction_results.txt"
+        return self.output_dir / PREDICTIONS_FILE
 
     @property
     def consensus_results(self) -> Path:
-        return self.output_dir / "prediction_results_highestscore.csv"
+        return self.output_dir / CONSENSUS_FILE
 
     @property
     def sequence_summary(self) -> Path:
-        return self.output_dir / "sequence_summary.tsv"
+        return self.output_dir / SUMMARY_FILE
 
     def results(self) -> list[Path]:
         """The result tables a run leaves behind (see the README's "Output files")."""
         return [self.prediction_results, self.consensus_results, self.sequence_summary]
-
-    @property
-    def state_dir(self) -> Path:
-        """Checkpoint records of finished stages (see ``virnucpro.pipeline.checkpoint``)."""
-        return self.output_dir / STATE_DIR
-
-    @property
-    def lock_file(self) -> Path:
-        """Exists while a run uses the folder (see ``virnucpro.pipeline.run_lock``)."""
-        return self.output_dir / LOCK_FILE
 
     def intermediates(self) -> list[Path]:
         """Files and folders removed at the end of a run unless ``--keep-intermediate``."""

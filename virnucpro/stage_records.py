@@ -1,6 +1,6 @@
 """Stage records kept as JSON in the run folder, so a later ``virnucpro report`` can show them.
 
-Written by every ``predict`` run (``virnucpro.pipeline.runner``) and read by
+Written by every run (``virnucpro.pipeline.engine``) and read by
 ``virnucpro.report``; at the root because both use it and it needs neither torch nor matplotlib.
 
 The file holds plain data: ``{"format": ..., "run_start": epoch seconds or null, "records": [one
@@ -16,13 +16,12 @@ from pathlib import Path
 
 from virnucpro.atomic import atomic_open
 from virnucpro.errors import InputError
-from virnucpro.paths import STATE_DIR
+from virnucpro.paths import STAGE_RECORDS_FILE, STATE_DIR
 from virnucpro_telemetry import StageRecord, StageRegistry
 
 logger = logging.getLogger(__name__)
 
 RECORDS_FORMAT = "virnucpro.stage-records/1"
-RECORDS_FILE = "stage_records.json"
 # The origin of the registry rebuilt for format_summary; merged records keep their own.
 _REBUILT_ORIGIN = "virnucpro.report"
 
@@ -57,7 +56,7 @@ def records_from_json(text: str) -> tuple[list[StageRecord], float | None]:
 
 def records_path(run_dir: Path) -> Path:
     """Where a run keeps its stage records: ``RUN_DIR/.virnucpro/stage_records.json``."""
-    return Path(run_dir) / STATE_DIR / RECORDS_FILE
+    return Path(run_dir) / STATE_DIR / STAGE_RECORDS_FILE
 
 
 def save_records(run_dir: Path, registry: StageRegistry) -> Path:

@@ -7,13 +7,25 @@ import torch
 
 from virnucpro.embedding.feature_files import pending_splits, read_features, write_features
 from virnucpro.errors import InputError
+from virnucpro.file_digests import record_written
+from virnucpro.paths import RunPaths
 
 
-@pytest.mark.parametrize("resume, expected", [(False, ([1, 2, 3], 0)), (True, ([1, 3], 1))])
-def test_pending_splits_skip_written_files_only_on_resume(tmp_path, resume, expected):
-    (tmp_path / "output_2_ESM.pt").write_bytes(b"written")
+@pytest.mark.parametrize("resume, expected", [(False, ([1, 2, 3, 4], 0)),
+                                              (True, ([1, 3, 4], 1))])
+def test_pending_splits_keep_only_files_recorded_whole_and_only_on_resume(
+    tmp_path, resume, expected, caplog
+):
+    layout = RunPaths(tmp_path / "reads.fa", tmp_path, 500)
     output = lambda index: tmp_path / f"output_{index}_ESM.pt"  # noqa: E731
-    assert pending_splits([1, 2, 3], output, resume) == expected
+    for index in (2, 3):
+        output(index).write_bytes(b"written whole")
+        record_written(layout, output(index))
+    output(3).write_bytes(b"truncated")  # damaged after it was written
+    output(4).write_bytes(b"never recorded")
+    assert pending_splits([1, 2, 3, 4], output, resume, layout) == expected
+    if resume:
+        assert "output_3_ESM.pt: 9 bytes, 13 were written; computing it again" in caplog.text
 
 
 def test_features_round_trip(tmp_path):

@@ -11,6 +11,7 @@ import torch
 from virnucpro.config import PipelineConfig, ResolvedModels
 from virnucpro.embedding.stages import extract_dnabert_features, extract_esm_features
 from virnucpro.errors import InputError
+from virnucpro.file_digests import record_written
 from virnucpro.paths import RunPaths
 from virnucpro.sequence.fasta import read_fasta
 from virnucpro_telemetry import StageRegistry, use_registry
@@ -97,9 +98,10 @@ def test_both_stages_write_features_in_split_order(run_paths, config, models, dn
     )
 
 
-def test_resume_skips_written_files(run_paths, config, models):
+def test_resume_skips_files_recorded_whole(run_paths, config, models):
     sentinel = {"ids": ["kept"], "data": torch.zeros(1, 64)}
     torch.save(sentinel, run_paths.dnabert_features(2))
+    record_written(run_paths, run_paths.dnabert_features(2))
     resumed = dataclasses.replace(config, resume=True)
     registry = _run(extract_dnabert_features, run_paths, resumed, models)
     assert torch.load(run_paths.dnabert_features(2), weights_only=True)["ids"] == ["kept"]
@@ -115,9 +117,20 @@ def test_without_resume_existing_files_are_rewritten(run_paths, config, models):
     assert torch.load(run_paths.esm_features(3), weights_only=True)["ids"] != ["stale"]
 
 
+def test_resume_rewrites_a_file_damaged_after_it_was_written(run_paths, config, models):
+    resumed = dataclasses.replace(config, resume=True)
+    _run(extract_esm_features, run_paths, config, models)
+    whole = run_paths.esm_features(2).read_bytes()
+    run_paths.esm_features(2).write_bytes(whole[:100])
+    registry = _run(extract_esm_features, run_paths, resumed, models)
+    assert registry[ESM_STAGE].metrics["files"] == 1
+    assert run_paths.esm_features(2).read_bytes() == whole
+
+
 def test_everything_done_loads_no_model(run_paths, config, models, monkeypatch):
     for index in SPLIT_SIZES:
         torch.save({"ids": [], "data": torch.zeros(0, 64)}, run_paths.esm_features(index))
+        record_written(run_paths, run_paths.esm_features(index))
     monkeypatch.setattr("virnucpro.embedding.esm_loading.load_esm2", _must_not_load)
     resumed = dataclasses.replace(config, resume=True)
     registry = _run(extract_esm_features, run_paths, resumed, models)

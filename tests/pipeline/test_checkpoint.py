@@ -1,26 +1,23 @@
-"""Checkpoint fingerprints and the output directory's refuse / resume / start-over rules."""
+"""Checkpoint records, the output folder's refuse / resume / start-over rules, and the stage plan
+of a resumed run (which stages are reused, redone, or refuse the resume)."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
-from virnucpro.config import DEFAULT_DNABERT, DEFAULT_ESM, PipelineConfig, ResolvedModels
+from virnucpro.config import PipelineConfig, ResolvedModels
 from virnucpro.errors import UsageError
+from virnucpro.file_digests import FileDigest, record_written, verify_written
 from virnucpro.paths import RunPaths
-from virnucpro.pipeline import checkpoint
-from virnucpro.pipeline.checkpoint import RunState, describe_changes
-from virnucpro.pipeline.workspace import prepare_output_dir, remove_intermediates
+from virnucpro.pipeline.checkpoint import Checkpoints, StageCheckpoint, fingerprint
+from virnucpro.pipeline.definitions import PREDICT
+from virnucpro.pipeline.run_folder import prepare_output_dir, remove_intermediates
+from virnucpro.pipeline.stage_runner import plan_stages
+from virnucpro.pipeline.stage_settings import SettingValues
+from virnucpro.results.stages import score_consensus
 from virnucpro.sequence.stages import chunk_sequences, translate_chunks
 
-
-def run_fingerprint(fasta, config: PipelineConfig) -> dict:
-    """The fingerprint of a run whose models resolve to what ``config`` names."""
-    models = ResolvedModels(dnabert=config.dnabert or DEFAULT_DNABERT,
-                            esm=config.esm or DEFAULT_ESM, classifier=str(config.classifier),
-                            device=config.device)
-    return checkpoint.run_fingerprint(fasta, config, models)
+MODELS = ResolvedModels(dnabert="d", esm="e", classifier="c.pth", device="cpu")
 
 
 @pytest.fixture
@@ -30,128 +27,121 @@ def run(tmp_path):
     return fasta, RunPaths(fasta, tmp_path / "out", 500)
 
 
-def test_fingerprint_changes_are_described(run):
-    fasta, _ = run
-    config = PipelineConfig(model="m.pth")
-    before = run_fingerprint(fasta, config)
-    fasta.write_text(">a\nACGG\n")
-    after = run_fingerprint(fasta, dataclasses.replace(config, chunk_length=300))
-    changes = describe_changes(before, after)
-    assert changes == ["the input file's contents changed", "chunk_length was 500, now 300"]
-    assert describe_changes(after, after) == []
+def _record(stage, settings: dict, upstream: str = "", outputs: dict | None = None):
+    return StageCheckpoint(stage.__name__, settings, upstream, outputs or {}, {"sequences": 8})
 
 
-def test_the_fingerprint_holds_the_resolved_models_not_the_options(run):
-    fasta, _ = run
-    config = PipelineConfig(model="500", demo=True)
-    models = ResolvedModels(dnabert="/cache/dnabert-s", esm="/cache/esm.pt",
-                            classifier="/cache/classifiers/500_model.pth", device="cpu", demo=True)
-    settings = checkpoint.run_fingerprint(fasta, config, models)["settings"]
-    assert settings == {"chunk_length": 500, "model": "/cache/classifiers/500_model.pth",
-                        "dnabert": "/cache/dnabert-s", "esm": "/cache/esm.pt",
-                        "precision": "auto", "sequences_per_file": 10000, "min_score": 0.5}
-    assert str(config.model) == "500", "the user's settings are never rewritten"
+def _finished_run(fasta, paths: RunPaths, config: PipelineConfig) -> Checkpoints:
+    """Checkpoint records of every predict stage, as a run with ``config`` writes them."""
+    checkpoints = Checkpoints(paths.checkpoints_dir)
+    plan = plan_stages(PREDICT, paths, SettingValues(config, MODELS, fasta), checkpoints, False)
+    for stage in PREDICT:
+        checkpoints.write(stage, _record(stage, plan.settings[stage]))
+    paths.run_record.write_text("{}")
+    return checkpoints
 
 
-def test_settings_that_do_not_change_results_are_not_in_the_fingerprint(run):
-    fasta, _ = run
-    base = run_fingerprint(fasta, PipelineConfig())
-    other = run_fingerprint(fasta, PipelineConfig(threads=2, device="cpu", keep_intermediate=True))
-    assert base == other
+def test_the_fingerprint_is_canonical_and_sensitive():
+    assert fingerprint({"a": 1, "b": [2]}) == fingerprint({"b": [2], "a": 1})
+    assert fingerprint({"a": 1}) != fingerprint({"a": 2})
 
 
-def test_stage_marks_survive_a_new_state_object(run):
+def test_a_checkpoint_record_survives_a_new_object_and_keeps_its_metrics(run):
     _, paths = run
-    state = prepare_output_dir(paths, {"format": 1, "input_sha256": "x", "settings": {}},
-                               resume=False, force=False)
-    assert not state.is_done(chunk_sequences)
-    state.mark_done(chunk_sequences, {"sequences": 8, "chunks": 21})
-    assert RunState(paths.state_dir).is_done(chunk_sequences)
-    assert not RunState(paths.state_dir).is_done(translate_chunks)
-    assert RunState(paths.state_dir).stage_metrics(chunk_sequences) == {"sequences": 8,
-                                                                        "chunks": 21}
-    assert RunState(paths.state_dir).stage_metrics(translate_chunks) == {}
+    Checkpoints(paths.checkpoints_dir).write(
+        chunk_sequences, _record(chunk_sequences, {"chunk_length": 500}, "up",
+                                 {"x.fa": FileDigest(3, "ab")}))
+    again = Checkpoints(paths.checkpoints_dir)
+    assert again.is_done(chunk_sequences) and not again.is_done(translate_chunks)
+    assert again.read(chunk_sequences).outputs == {"x.fa": FileDigest(3, "ab")}
+    assert again.stage_metrics(chunk_sequences) == {"sequences": 8}
 
 
-def test_a_mark_of_an_earlier_version_is_done_without_metrics(run):
+@pytest.mark.parametrize("content", [b"\xff\xfe garbage", b"[1, 2]", b'{"stage": "x"}'])
+def test_a_damaged_checkpoint_record_is_a_usage_error_naming_it(run, content):
     _, paths = run
-    state = RunState(paths.state_dir)
-    state.done_dir.mkdir(parents=True)
-    (state.done_dir / "sequence-chunking").write_text("Sequence Chunking\n")
-    assert state.is_done(chunk_sequences) and state.stage_metrics(chunk_sequences) == {}
+    checkpoints = Checkpoints(paths.checkpoints_dir)
+    paths.checkpoints_dir.mkdir(parents=True)
+    checkpoints.path(chunk_sequences).write_bytes(content)
+    with pytest.raises(UsageError, match="sequence-chunking: the checkpoint record is damaged"):
+        checkpoints.read(chunk_sequences)
+
+
+def test_a_written_file_is_verified_by_size_and_checksum(run):
+    _, paths = run
+    paths.output_dir.mkdir()
+    feature = paths.output_dir / "f.pt"
+    feature.write_bytes(b"0123456789")
+    assert verify_written(paths, feature) == "not recorded as written whole"
+    record_written(paths, feature)
+    assert verify_written(paths, feature) is None
+    feature.write_bytes(b"01234")
+    assert verify_written(paths, feature) == "5 bytes, 10 were written"
+    feature.write_bytes(b"0123456780")
+    assert "SHA-256 differs" in verify_written(paths, feature)
+    feature.unlink()
+    assert verify_written(paths, feature) == "missing"
 
 
 def test_a_non_empty_directory_needs_resume_or_force(run):
-    fasta, paths = run
+    _, paths = run
     paths.output_dir.mkdir()
     (paths.output_dir / "something").write_text("x")
     with pytest.raises(UsageError, match="already exists and is not empty; use --resume"):
-        prepare_output_dir(paths, run_fingerprint(fasta, PipelineConfig()), False, False)
+        prepare_output_dir(paths, False, False)
 
 
-def test_resume_refuses_other_settings_and_says_what_changed(run):
-    fasta, paths = run
-    state = prepare_output_dir(paths, run_fingerprint(fasta, PipelineConfig()), False, False)
-    state.mark_done(chunk_sequences)
-    changed = run_fingerprint(fasta, PipelineConfig(esm="other.pt"))
-    with pytest.raises(UsageError, match="esm was 'esm2_t36_3B_UR50D', now 'other.pt'.*--force"):
-        prepare_output_dir(paths, changed, resume=True, force=False)
-
-
-def test_resume_without_a_checkpoint_is_refused(run):
-    fasta, paths = run
+def test_resume_without_a_run_record_is_refused(run):
+    _, paths = run
     paths.output_dir.mkdir()
     (paths.output_dir / "notes.txt").write_text("mine")
     with pytest.raises(UsageError, match="holds no VirNucPro checkpoint"):
-        prepare_output_dir(paths, run_fingerprint(fasta, PipelineConfig()), True, False)
+        prepare_output_dir(paths, True, False)
 
 
 def test_resume_removes_half_written_files(run):
     fasta, paths = run
-    fingerprint = run_fingerprint(fasta, PipelineConfig())
-    prepare_output_dir(paths, fingerprint, False, False)
+    paths.output_dir.mkdir()
+    _finished_run(fasta, paths, PipelineConfig())
     paths.nucleotide_split_dir.mkdir()
     stale = paths.nucleotide_split_dir / ".output_1_DNABERT_S.pt.1234.tmp"
     stale.write_bytes(b"half")
-    prepare_output_dir(paths, fingerprint, resume=True, force=False)
+    assert prepare_output_dir(paths, resume=True, force=False)
     assert not stale.exists()
 
 
 def test_force_removes_only_the_runs_own_outputs(run):
     fasta, paths = run
-    fingerprint = run_fingerprint(fasta, PipelineConfig())
-    state = prepare_output_dir(paths, fingerprint, False, False)
-    state.mark_done(chunk_sequences)
+    paths.output_dir.mkdir()
+    checkpoints = _finished_run(fasta, paths, PipelineConfig())
     paths.chunked_fasta.write_text(">x\nA\n")
     paths.prediction_results.write_text("old")
     (paths.output_dir / "user_notes.txt").write_text("keep me")
 
-    state = prepare_output_dir(paths, fingerprint, resume=False, force=True)
+    assert not prepare_output_dir(paths, resume=False, force=True)
 
     assert not paths.chunked_fasta.exists() and not paths.prediction_results.exists()
-    assert not state.is_done(chunk_sequences)
+    assert not checkpoints.is_done(chunk_sequences)
     assert (paths.output_dir / "user_notes.txt").read_text() == "keep me"
 
 
 def test_a_folder_where_no_stage_finished_is_reused_without_a_flag(run):
-    fasta, paths = run
-    prepare_output_dir(paths, run_fingerprint(fasta, PipelineConfig()), False, False)
+    _, paths = run
+    paths.state_dir.mkdir(parents=True)
+    paths.run_record.write_text("{}")
     (paths.output_dir / ".reads_chunked500.fa.1234.tmp").write_text("half")
-    corrected = run_fingerprint(fasta, PipelineConfig(chunk_length=300))
     for resume in (False, True):
-        state = prepare_output_dir(paths, corrected, resume=resume, force=False)
-        assert state.read_fingerprint()["settings"]["chunk_length"] == 300
-        assert not list(paths.output_dir.glob("*.tmp"))
+        assert not prepare_output_dir(paths, resume=resume, force=False)
+        assert not list(paths.output_dir.glob("*.tmp")) and not paths.run_record.exists()
 
 
 def test_the_lock_file_does_not_make_a_folder_non_empty(run):
     fasta, paths = run
     paths.output_dir.mkdir()
     paths.lock_file.write_text("{}")
-    state = prepare_output_dir(paths, run_fingerprint(fasta, PipelineConfig()), False, False)
-    assert state.read_fingerprint() is not None
-    state.mark_done(chunk_sequences)
-    prepare_output_dir(paths, run_fingerprint(fasta, PipelineConfig()), False, force=True)
+    prepare_output_dir(paths, False, False)
+    _finished_run(fasta, paths, PipelineConfig())
+    prepare_output_dir(paths, False, force=True)
     assert paths.lock_file.read_text() == "{}", "--force keeps the lock of the run it serves"
 
 
@@ -163,3 +153,48 @@ def test_remove_intermediates_keeps_results(run):
     remove_intermediates(paths)
     assert not paths.nucleotide_split_dir.exists()
     assert paths.prediction_results.read_text() == "results"
+
+
+def test_a_changed_setting_of_an_expensive_stage_refuses_the_resume_saying_what(run):
+    fasta, paths = run
+    checkpoints = _finished_run(fasta, paths, PipelineConfig())
+    fasta.write_text(">a\nACGG\n")
+    values = SettingValues(PipelineConfig(chunk_length=300), MODELS, fasta)
+    with pytest.raises(UsageError) as refusal:
+        plan_stages(PREDICT, paths, values, checkpoints, resume=True)
+    message = str(refusal.value)
+    assert "the input file's contents changed" in message
+    assert "chunk_length was 500, now 300" in message and "--force" in message
+
+
+def test_another_min_score_redoes_the_consensus_stage_only(run):
+    fasta, paths = run
+    checkpoints = _finished_run(fasta, paths, PipelineConfig())
+    plan = plan_stages(PREDICT, paths, SettingValues(PipelineConfig(min_score=0.8), MODELS, fasta),
+                       checkpoints, resume=True)
+    assert set(plan.records) == set(PREDICT) - {score_consensus}
+
+
+def test_another_classifier_keeps_every_embedding(run):
+    """Stage 8 is redone; stage 9 keeps its record but runs again once stage 8's output (its
+    upstream) changed (see test_engine)."""
+    fasta, paths = run
+    checkpoints = _finished_run(fasta, paths, PipelineConfig())
+    other = ResolvedModels(dnabert="d", esm="e", classifier="fixed.pth", device="cpu")
+    plan = plan_stages(PREDICT, paths, SettingValues(PipelineConfig(), other, fasta),
+                       checkpoints, resume=True)
+    assert set(plan.records) == set(PREDICT) - {PREDICT[7]}
+
+
+def test_a_file_recorded_when_written_is_not_read_again_for_its_stage_record(run, monkeypatch):
+    from virnucpro import file_digests
+
+    _, paths = run
+    paths.output_dir.mkdir()
+    feature = paths.output_dir / "f.pt"
+    feature.write_bytes(b"features")
+    written = record_written(paths, feature)
+    monkeypatch.setattr(file_digests, "file_sha256", lambda path: "read again")
+    assert file_digests.current_digest(paths, feature) == written
+    feature.write_bytes(b"changed afterwards, another size")
+    assert file_digests.current_digest(paths, feature).sha256 == "read again"

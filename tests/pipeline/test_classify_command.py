@@ -9,13 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from demo_runs import run_classify, run_prediction
 
 from virnucpro.config import PipelineConfig
 from virnucpro.errors import ModelFileError, UsageError
-from virnucpro.pipeline.checkpoint import RunState
+from virnucpro.pipeline.checkpoint import Checkpoints
 from virnucpro.pipeline.definitions import PREDICT, RECLASSIFY
-from virnucpro.pipeline.reclassify import ReclassifyOptions, run_reclassify
-from virnucpro.pipeline.runner import run_prediction
 from virnucpro.results import SUMMARY_HEADER
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "example.fa"
@@ -63,7 +62,10 @@ def test_classify_reproduces_the_run_byte_for_byte_without_the_embedders(kept_ru
 
 
 def test_a_higher_threshold_rewrites_only_the_sequence_summary(kept_run, run_copy):
-    run_reclassify(run_copy, ReclassifyOptions(min_score=0.51, progress=False))
+    predictions = (run_copy / "prediction_results.txt").stat().st_mtime_ns
+    run_classify(run_copy, min_score=0.51)
+    assert (run_copy / "prediction_results.txt").stat().st_mtime_ns == predictions, \
+        "stage 8 reused: only the threshold changed"
     before, after = _bytes(kept_run), _bytes(run_copy)
     assert after["prediction_results.txt"] == before["prediction_results.txt"]
     assert after["prediction_results_highestscore.csv"] == before[
@@ -75,38 +77,43 @@ def test_a_higher_threshold_rewrites_only_the_sequence_summary(kept_run, run_cop
         "min_score"] == 0.51
 
 
-def test_the_run_json_describes_the_results_after_classify(run_copy, model_cache_dir):
-    run_reclassify(run_copy, ReclassifyOptions(min_score=0.6, progress=False))
-    state = RunState(run_copy / ".virnucpro")
-    assert all(state.is_done(stage) for stage in PREDICT), "every stage is marked done again"
+def test_the_checkpoints_describe_the_results_after_classify(kept_run, run_copy,
+                                                             model_cache_dir):
+    run_classify(run_copy, min_score=0.6)
+    checkpoints = Checkpoints(run_copy / ".virnucpro" / "done")
+    assert all(checkpoints.is_done(stage) for stage in PREDICT), "every stage is recorded"
+    assert checkpoints.read(PREDICT[-1]).settings == {"min_score": 0.6}
     resume = PipelineConfig(output_dir=run_copy, demo=True, cache_dir=model_cache_dir,
                             keep_intermediate=True, progress=False, resume=True)
-    with pytest.raises(UsageError, match="min_score was 0.6, now 0.5"):
-        run_prediction(EXAMPLE, resume)  # the results are not those of the default threshold
-    again = PipelineConfig(output_dir=run_copy, demo=True, cache_dir=model_cache_dir,
-                           keep_intermediate=True, progress=False, resume=True, min_score=0.6)
-    run_prediction(EXAMPLE, again)  # the settings the results were made with: resumes
+    run_prediction(EXAMPLE, resume)  # the default threshold again: stage 9 only is redone
+    assert _bytes(run_copy) == _bytes(kept_run)
 
 
-def test_a_refused_classifier_changes_nothing_in_the_run(run_copy, tmp_path):
-    broken = tmp_path / "broken.pth"
-    broken.write_bytes(b"not a model")
-    record = (run_copy / ".virnucpro" / "run.json").read_bytes()
-    with pytest.raises(ModelFileError, match="broken.pth: not a readable PyTorch file"):
-        run_reclassify(run_copy, ReclassifyOptions(model=str(broken), progress=False))
-    state = RunState(run_copy / ".virnucpro")
-    assert all(state.is_done(stage) for stage in (*RECLASSIFY, PREDICT[0]))
-    assert (run_copy / ".virnucpro" / "run.json").read_bytes() == record
+@pytest.mark.parametrize("content", [None, b"not a model"], ids=["missing", "not-a-model"])
+def test_a_refused_classifier_changes_nothing_in_the_folder(run_copy, tmp_path, content):
+    """The engine resolves (and checks) the model before it touches the folder."""
+    refused = tmp_path / "refused.pth"
+    if content is not None:
+        refused.write_bytes(content)
+    before = {path: path.read_bytes() for path in run_copy.rglob("*") if path.is_file()}
+    with pytest.raises(ModelFileError, match="refused.pth"):
+        run_classify(run_copy, model=str(refused))
+    after = {path: path.read_bytes() for path in run_copy.rglob("*") if path.is_file()}
+    assert after == before, "run.json and every checkpoint unchanged"
+    checkpoints = Checkpoints(run_copy / ".virnucpro" / "done")
+    assert all(checkpoints.is_done(stage) for stage in RECLASSIFY)
 
 
 def test_another_classifier_file_is_used_and_recorded(kept_run, run_copy, tmp_path):
     other = tmp_path / "copy_of_the_classifier.pth"
-    shutil.copyfile(json.loads((kept_run / ".virnucpro" / "run.json").read_text())["settings"][
-        "model"], other)
-    run_reclassify(run_copy, ReclassifyOptions(model=str(other), progress=False))
+    shutil.copyfile(json.loads((kept_run / ".virnucpro" / "run.json").read_text())["models"][
+        "classifier"], other)
+    run_classify(run_copy, model=str(other))
     assert _bytes(run_copy) == _bytes(kept_run)
-    settings = json.loads((run_copy / ".virnucpro" / "run.json").read_text())["settings"]
-    assert settings["model"] == str(other)
+    record = json.loads((run_copy / ".virnucpro" / "run.json").read_text())
+    assert record["settings"]["model"] == record["models"]["classifier"] == str(other)
+    kept = json.loads((kept_run / ".virnucpro" / "run.json").read_text())
+    assert record["input"] == kept["input"] and record["demo"] is kept["demo"] is True
 
 
 def test_without_kept_features_the_error_says_to_keep_them(run_copy):
@@ -121,7 +128,7 @@ def test_without_kept_features_the_error_says_to_keep_them(run_copy):
 
 def test_a_folder_that_is_not_a_run_is_refused(tmp_path):
     with pytest.raises(UsageError, match="not the output folder"):
-        run_reclassify(tmp_path, ReclassifyOptions(progress=False))
+        run_classify(tmp_path)
 
 
 def test_every_predict_saves_its_stage_records(kept_run):

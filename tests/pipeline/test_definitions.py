@@ -13,17 +13,50 @@ from virnucpro.pipeline.definitions import (
     EVALUATE_FILES,
     KEY_METRICS,
     MAKE_DATASET,
+    PIPELINES,
     PREDICT,
     PREPROCESS,
     RECLASSIFY,
+    REDONE_WHEN_CHANGED,
+    STAGE_SETTINGS,
     TRAIN,
     Segments,
     segments_around,
 )
 from virnucpro.pipeline.run_summary import stage_key_metrics
+from virnucpro.pipeline.stage_settings import SettingValues
 from virnucpro_telemetry import StageRegistry, add_metrics, stage, stage_name, use_registry
 
-PIPELINES = (PREDICT, MAKE_DATASET, TRAIN, EVALUATE_DATASET, EVALUATE_FILES)
+ALL_PIPELINES = (PREDICT, PREPROCESS, RECLASSIFY, MAKE_DATASET, TRAIN, EVALUATE_DATASET,
+                 EVALUATE_FILES)
+
+
+def test_the_pipelines_by_command_are_all_the_pipelines():
+    assert set(PIPELINES.values()) == set(ALL_PIPELINES)
+
+
+def test_every_stage_name_belongs_to_exactly_one_stage_function_across_all_pipelines():
+    functions_by_name: dict[str, set] = {}
+    for pipeline in PIPELINES.values():
+        for function in pipeline:
+            functions_by_name.setdefault(stage_name(function), set()).add(function)
+    shared = {name: functions for name, functions in functions_by_name.items()
+              if len(functions) > 1}
+    assert shared == {}, "one name, several stages (their checkpoints would collide)"
+
+
+def test_every_stage_declares_the_settings_it_reads_and_each_has_a_value():
+    stages = {function for pipeline in PIPELINES.values() for function in pipeline}
+    assert set(STAGE_SETTINGS) == stages
+    names = {name for settings in STAGE_SETTINGS.values() for name in settings}
+    from virnucpro.pipeline.stage_settings import _SETTINGS
+
+    assert names <= set(_SETTINGS)
+    assert set(REDONE_WHEN_CHANGED) <= stages
+    from virnucpro.config import PipelineConfig
+
+    values = SettingValues(PipelineConfig(), None).of(STAGE_SETTINGS[PREDICT[-1]])
+    assert values == {"min_score": 0.5}
 
 
 def test_predict_is_preprocess_then_embed_then_classify():
@@ -64,7 +97,7 @@ def test_every_stage_takes_paths_config_and_models_first():
 
 
 def test_key_metrics_come_from_stages_of_the_pipeline():
-    assert all(any(function in pipeline for pipeline in PIPELINES)
+    assert all(any(function in pipeline for pipeline in ALL_PIPELINES)
                for function, _ in KEY_METRICS.values())
     registry = StageRegistry()
     with use_registry(registry), stage(stage_name(PREPROCESS[0])):
@@ -79,7 +112,7 @@ def test_train_runs_predicts_own_feature_stages_on_the_dataset():
     assert TRAIN[: len(MAKE_DATASET)] == MAKE_DATASET
     assert all(function in TRAIN and function in EVALUATE_DATASET for function in EMBED)
     assert CLASSIFY[0] in TRAIN  # Feature Merging
-    for pipeline in PIPELINES:
+    for pipeline in ALL_PIPELINES:
         names = [stage_name(function) for function in pipeline]
         assert len(set(names)) == len(names)
         for function in pipeline:

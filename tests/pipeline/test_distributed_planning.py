@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from virnucpro.pipeline.balance import assign_by_cost, sequence_residues
 from virnucpro.pipeline.distributed import RankOutcome, World, failed_ranks_error
+from virnucpro.pipeline.rank_shares import assign_by_cost
+from virnucpro.sequence.fasta import fasta_size
 
 
 def test_world_without_torchrun_variables_is_a_single_process():
@@ -39,10 +40,10 @@ def test_more_ranks_than_items_leaves_some_idle():
     assert assign_by_cost({7: 5}, 3) == [[7], [], []]
 
 
-def test_sequence_residues_ignores_headers_and_line_ends(tmp_path):
+def test_the_fasta_size_counts_records_and_letters_not_headers_or_line_ends(tmp_path):
     path = tmp_path / "output_1.fa"
     path.write_bytes(b">a F1\nACGTA\r\n>b\nAC\nGT\n")
-    assert sequence_residues(path) == 9
+    assert fasta_size(path) == (2, 9)
 
 
 def test_failed_ranks_are_named_with_their_errors():
@@ -77,8 +78,8 @@ def test_rank_device_puts_each_rank_on_its_local_gpu(monkeypatch):
 
 def test_feature_plan_spreads_missing_files_and_skips_finished_stages(tmp_path):
     from virnucpro.embedding.stages import SPLIT_FILES, extract_dnabert_features
+    from virnucpro.file_digests import record_written
     from virnucpro.paths import RunPaths
-    from virnucpro.pipeline.checkpoint import RunState
     from virnucpro.pipeline.definitions import EMBED
     from virnucpro.pipeline.distributed import plan_feature_work
 
@@ -89,13 +90,13 @@ def test_feature_plan_spreads_missing_files_and_skips_finished_stages(tmp_path):
         paths.nucleotide_split(index).write_text(">a\n" + "A" * residues + "\n")
         paths.protein_split(index).write_text(">a\n" + "M" * (residues // 3) + "\n")
     paths.esm_features(2).write_bytes(b"written before")
-    state = RunState(paths.state_dir)
-    state.done_dir.mkdir(parents=True)
-    state.mark_done(extract_dnabert_features)
+    record_written(paths, paths.esm_features(2))
+    paths.esm_features(3).write_bytes(b"never recorded: not trusted")
     files = {stage: SPLIT_FILES[stage](paths) for stage in EMBED}
+    reused = {extract_dnabert_features}.__contains__
 
-    plan = plan_feature_work(paths.split_indices(), files, state, resume=True, ranks=2)
+    plan = plan_feature_work(paths, files, reused, resume=True, ranks=2)
     assert plan == {"DNABERT-S Feature Extraction": None,
                     "ESM-2 Feature Extraction": [[1], [3, 4]]}
-    fresh = plan_feature_work(paths.split_indices(), files, state, resume=False, ranks=2)
+    fresh = plan_feature_work(paths, files, lambda stage: False, resume=False, ranks=2)
     assert fresh["DNABERT-S Feature Extraction"] == [[1], [2, 3, 4]]

@@ -21,7 +21,6 @@ from virnucpro.input_files import (
     spool_stream,
 )
 from virnucpro.paths import RunPaths
-from virnucpro.pipeline import stage_runner
 
 FASTA = b">one\nACGTACGT\n>two\nTTTT\n"
 
@@ -72,10 +71,6 @@ def test_a_stream_is_refused_where_the_command_takes_files_only(pipe_path):
     with pytest.raises(UsageError, match="cannot be read here.*save the stream to a file"):
         check_input(pipe_path)
     check_input(pipe_path, streams=True)
-
-
-def test_stage_runner_still_offers_check_input():
-    assert stage_runner.check_input is check_input
 
 
 def test_standard_input_on_a_terminal_is_refused(monkeypatch):

@@ -1,14 +1,16 @@
-"""One run per output folder: a second run is refused while the first one works."""
+"""One run per output folder: a second run is refused while the first one works (the first
+one paused by the test hook at a point it signals, not raced against)."""
 
 from __future__ import annotations
 
+import re
 import signal
 import socket
 import subprocess
 import time
 
 import pytest
-from demo_runs import EXAMPLE, output_files, predict_command
+from demo_runs import EXAMPLE, PausePoint, output_files, predict_command
 
 from virnucpro.cli import main
 from virnucpro.pipeline.run_lock import LockHolder
@@ -18,25 +20,19 @@ def error_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("error:")]
 
 
-def wait_for_lock(process: subprocess.Popen, lock) -> None:
-    deadline = time.monotonic() + 120
-    while not lock.exists() and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert lock.exists(), "the first run took no lock"
-
-
 @pytest.mark.slow
 def test_a_second_run_is_refused_while_the_first_finishes(tmp_path, model_cache_dir,
                                                           uninterrupted):
     out = tmp_path / "out"
+    pause = PausePoint(tmp_path, "DNABERT-S Feature Extraction")
     first = subprocess.Popen(predict_command(out, model_cache_dir), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    wait_for_lock(first, out / ".virnucpro.lock")
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                             env=pause.env)
+    pause.wait()
 
     for flags in ((), ("--resume",), ("--force",)):
         second = subprocess.run(predict_command(out, model_cache_dir, *flags), text=True,
                                 capture_output=True, stdin=subprocess.DEVNULL, timeout=120)
-        assert first.poll() is None, "the first run ended before the second one was tried"
         assert second.returncode == 2, second.stderr
         errors = error_lines(second.stderr)
         assert len(errors) == 1, second.stderr
@@ -44,6 +40,7 @@ def test_a_second_run_is_refused_while_the_first_finishes(tmp_path, model_cache_
         assert socket.gethostname() in errors[0] and "started " in errors[0]
         assert "PIPELINE SUMMARY" not in second.stderr
 
+    pause.release()
     _, first_stderr = first.communicate(timeout=240)
     assert first.returncode == 0, first_stderr
     assert output_files(out) == uninterrupted, "the refused runs changed nothing"
@@ -84,24 +81,36 @@ def test_another_hosts_lock_is_reported_and_break_lock_takes_it_over(
     assert not (out / ".virnucpro.lock").exists(), "released at the end of the run"
 
 
+STOPS = {"Ctrl-C": (signal.SIGINT, 130, "error: interrupted"),
+         "SIGTERM": (signal.SIGTERM, 143, "error: interrupted by SIGTERM"),
+         "SIGHUP": (signal.SIGHUP, 129, "error: interrupted by SIGHUP")}
+
+
 @pytest.mark.slow
-def test_ctrl_c_releases_the_lock_and_resume_finishes_the_run(tmp_path, model_cache_dir,
-                                                              uninterrupted):
+@pytest.mark.parametrize("stop", list(STOPS))
+def test_a_stop_during_stage_5_releases_the_lock_and_resume_finishes_the_run(
+    stop, tmp_path, model_cache_dir, uninterrupted
+):
+    number, status, last_error = STOPS[stop]
     out = tmp_path / "out"
+    pause = PausePoint(tmp_path, "output_1_DNABERT_S.pt")  # stage 5, after its first file
     run = subprocess.Popen(predict_command(out, model_cache_dir), stdin=subprocess.DEVNULL,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 240
-    while not any(out.glob("*_nucleotide/output_*_DNABERT_S.pt")) and run.poll() is None \
-            and time.monotonic() < deadline:
-        time.sleep(0.002)
-    run.send_signal(signal.SIGINT)
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                           env=pause.env)
+    pause.wait()
+    run.send_signal(number)
     _, stderr = run.communicate(timeout=120)
-    assert run.returncode == 130, stderr
-    assert error_lines(stderr)[-1] == "error: interrupted"
-    assert not (out / ".virnucpro.lock").exists(), "released on Ctrl-C"
+    assert run.returncode == status, stderr
+    assert error_lines(stderr)[-1] == last_error
+    summary = stderr[stderr.index("PIPELINE SUMMARY"):]
+    assert "DNABERT-S Feature Extraction" in summary and "interrupted" in summary
+    assert not (out / ".virnucpro.lock").exists(), "released on the way out"
+    assert not list(out.rglob(".*.tmp")), "nothing half-written left"
 
     resumed = subprocess.run(predict_command(out, model_cache_dir, "--resume"), text=True,
                              capture_output=True, stdin=subprocess.DEVNULL, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     assert "taking over" not in resumed.stderr
+    assert "Sequence Chunking skipped (checkpoint)" in resumed.stderr
+    assert re.search(r"\b1 of \d+ feature files already written", resumed.stderr)
     assert output_files(out) == uninterrupted

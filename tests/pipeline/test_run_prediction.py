@@ -1,14 +1,14 @@
-"""``run_prediction`` in-process on the CPU with the demo models, timed by ``stage_timings``."""
+"""``predict`` through the run engine in-process on the CPU with the demo models."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from demo_runs import run_prediction
 
 from virnucpro.config import PipelineConfig
 from virnucpro.errors import InputError
-from virnucpro.pipeline import run_prediction
 from virnucpro.pipeline.definitions import PREDICT
 from virnucpro_telemetry import stage_name
 

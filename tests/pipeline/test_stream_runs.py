@@ -56,9 +56,9 @@ def test_a_piped_input_gives_the_results_of_the_file_and_resumes(tmp_path, model
     piped = predict("-", out, model_cache_dir, stdin=EXAMPLE.read_bytes())
     assert piped.returncode == 0, piped.stderr
     assert results(out) == from_file
-    given = json.loads((out / ".virnucpro" / "run.json").read_text())["given"]
-    assert given["stream"] is True and given["input"].endswith(".virnucpro-input/stdin.fa")
-    assert (out / ".virnucpro-input" / "stdin.fa").read_bytes() == EXAMPLE.read_bytes()
+    given = json.loads((out / ".virnucpro" / "run.json").read_text())["input"]
+    assert given["stream"] is True and given["path"].endswith(".virnucpro-input/stdin.fa")
+    assert not (out / ".virnucpro-input").exists(), "the copy goes with the intermediates"
 
     resumed = predict("-", out, model_cache_dir, "--resume", stdin=EXAMPLE.read_bytes())
     assert resumed.returncode == 0, resumed.stderr
@@ -102,11 +102,20 @@ def test_a_stream_without_an_output_folder_writes_stdin_virnucpro(tmp_path, mode
     assert (tmp_path / "stdin_virnucpro" / "sequence_summary.tsv").is_file()
 
 
-def test_preprocess_refuses_a_pipe_in_one_line(tmp_path):
-    run = subprocess.run(virnucpro("preprocess", "-", "-o", tmp_path / "out"),
-                         input=EXAMPLE.read_bytes(), capture_output=True, timeout=120)
-    assert run.returncode == 2 and len(errors(run)) == 1, run.stderr
-    assert "save the stream to a file" in errors(run)[0]
+def test_preprocess_reads_a_pipe_as_it_reads_the_file(tmp_path):
+    piped = subprocess.run(virnucpro("preprocess", "-", "-o", tmp_path / "piped"),
+                           input=EXAMPLE.read_bytes(), capture_output=True, timeout=120)
+    assert piped.returncode == 0, piped.stderr
+    from_file = subprocess.run(virnucpro("preprocess", EXAMPLE, "-o", tmp_path / "file"),
+                               capture_output=True, timeout=120)
+    assert from_file.returncode == 0, from_file.stderr
+    split_files = sorted(path.relative_to(tmp_path / "file")
+                         for path in (tmp_path / "file" / "example_protein").iterdir())
+    assert split_files
+    for name in split_files:
+        piped_name = tmp_path / "piped" / str(name).replace("example_", "stdin_", 1)
+        assert piped_name.read_bytes() == (tmp_path / "file" / name).read_bytes()
+    assert (tmp_path / "piped" / ".virnucpro-input" / "stdin.fa").is_file(), "kept: -k is implied"
 
 
 def test_a_directory_input_is_named_as_a_directory(tmp_path, model_cache_dir):

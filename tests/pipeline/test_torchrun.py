@@ -6,11 +6,11 @@ import csv
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
 import pytest
+from demo_runs import PausePoint
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "example.fa"
 RESULT_FILES = ("prediction_results.txt", "prediction_results_highestscore.csv",
@@ -79,19 +79,18 @@ def test_a_killed_rank_stops_the_job_and_resume_finishes_it(
     tmp_path, model_cache_dir, single_process
 ):
     out, log = tmp_path / "out", tmp_path / "torchrun.log"
+    pause = PausePoint(tmp_path, "DNABERT-S Feature Extraction")  # rank 0, stages 1-4 done
     with open(log, "w") as log_handle:
         launcher = subprocess.Popen(torchrun(*predict_args(out, model_cache_dir)),
                                     stdout=log_handle, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL)
-    killed = False
-    deadline = time.monotonic() + 240
-    while launcher.poll() is None and time.monotonic() < deadline and not killed:
-        if any(out.glob("example_nucleotide/output_*_DNABERT_S.pt")):
-            victim = _rank_process(launcher, "1")
-            if victim is not None:
-                victim.send_signal(signal.SIGKILL)
-                killed = True
-        time.sleep(0.002)
+                                    stdin=subprocess.DEVNULL, env=pause.env)
+    pause.wait()
+    victim = _rank_process(launcher, "1")
+    killed = victim is not None
+    if killed:
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=60)
+    pause.release()
     launcher.wait(timeout=120)
     output = log.read_text()
     assert killed, "rank 1 finished before it could be killed"
@@ -104,4 +103,28 @@ def test_a_killed_rank_stops_the_job_and_resume_finishes_it(
                              timeout=300)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "skipped (checkpoint)" in resumed.stderr
+    assert_same_results(out, single_process)
+
+
+def test_a_sigterm_to_the_launcher_stops_every_rank_and_resume_finishes_it(
+    tmp_path, model_cache_dir, single_process
+):
+    out = tmp_path / "out"
+    pause = PausePoint(tmp_path, "DNABERT-S Feature Extraction")  # rank 0, stages 1-4 done
+    launcher = subprocess.Popen(torchrun(*predict_args(out, model_cache_dir)), text=True,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL, env=pause.env)
+    pause.wait()
+    launcher.send_signal(signal.SIGTERM)
+    _, stderr = launcher.communicate(timeout=120)
+    assert launcher.returncode != 0
+    assert "interrupted by SIGTERM" in stderr, stderr[-3000:]
+    assert not (out / ".virnucpro.lock").exists(), "rank 0 released the lock"
+
+    resumed = subprocess.run(torchrun(*predict_args(out, model_cache_dir, "--resume")),
+                             capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                             timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "taking over" not in resumed.stderr
+    assert "Sequence Chunking skipped (checkpoint)" in resumed.stderr
     assert_same_results(out, single_process)

@@ -179,3 +179,18 @@ def test_a_demo_run_is_flagged_and_a_real_one_is_not(fake_run):
     run_json.write_text(json.dumps(info), encoding="utf-8")
     html = write_report(fake_run).read_text(encoding="utf-8")
     assert "Demo models:" in html and "meaningless" in html
+
+
+def test_the_run_record_of_this_version_is_read(fake_run):
+    run_json = fake_run / ".virnucpro" / "run.json"
+    record = {"format": 2, "virnucpro": "9.9", "command": "predict",
+              "input": {"path": "x.fa", "sha256": "cd" * 32},
+              "settings": {"chunk_length": 500, "model": "500", "min_score": 0.5},
+              "models": {"dnabert": "/m/dnabert", "esm": "/m/esm.pt",
+                         "classifier": "/m/classifier.pth"}, "demo": True}
+    run_json.write_text(json.dumps(record), encoding="utf-8")
+    results = load_run_results(fake_run)
+    assert results.demo and results.input_sha256 == "cd" * 32
+    assert results.models["classifier"] == "/m/classifier.pth"
+    html = write_report(fake_run).read_text(encoding="utf-8")
+    assert "Demo models:" in html and "/m/classifier.pth" in html and "cd" * 32 in html

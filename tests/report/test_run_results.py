@@ -83,8 +83,10 @@ def test_missing_chunk_length_says_how_to_give_it(fake_run):
     (fake_run / ".virnucpro" / "run.json").unlink()
     results = load_run_results(fake_run)
     assert results.settings == {}
-    with pytest.raises(InputError, match="no chunk length found"):
+    with pytest.raises(InputError, match="no chunk length found") as refusal:
         run_chunk_length(results)
+    assert "-l/--expected-length" in str(refusal.value) and "--chunk-length" not in str(
+        refusal.value)
 
 
 def test_broken_run_json_is_named(fake_run):

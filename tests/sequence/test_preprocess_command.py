@@ -26,13 +26,14 @@ def preprocess(*arguments) -> subprocess.CompletedProcess:
 
 
 def final_files(output_dir: Path) -> list[str]:
-    """Every file under ``output_dir`` except hidden ones, relative."""
+    """Every file under ``output_dir`` except hidden ones (the run's records), relative."""
     if not output_dir.exists():
         return []
     return sorted(
         str(p.relative_to(output_dir))
         for p in output_dir.rglob("*")
-        if p.is_file() and not p.name.startswith(".")
+        if p.is_file() and not any(part.startswith(".")
+                                   for part in p.relative_to(output_dir).parts)
     )
 
 

@@ -7,14 +7,30 @@ import shutil
 
 import pytest
 
+from virnucpro.commands.make_dataset import run_request
 from virnucpro.errors import InputError, UsageError
-from virnucpro.training.dataset import read_dataset_table
+from virnucpro.pipeline.engine import run_pipeline
+from virnucpro.training.dataset import dataset_hash, read_dataset_table
 from virnucpro.training.dataset_paths import DatasetPaths
-from virnucpro.training.settings import DatasetSettings, other_input, viral_input
-from virnucpro.training.stages import build_dataset
+from virnucpro.training.settings import (
+    DatasetSettings,
+    dataset_config,
+    other_input,
+    viral_input,
+)
 from virnucpro_telemetry import StageRegistry, use_registry
 
-STAGES = ["GenBank Reading", "Sequence Chunking", "Training Frame Selection", "Dataset Split"]
+STAGES = ["GenBank Reading", "GenBank Chunking", "Training Frame Selection", "Dataset Split"]
+
+
+def build_dataset(settings: DatasetSettings, paths: DatasetPaths, registry=None,
+                  **options) -> str:
+    """make-dataset through the run engine, as the command runs it; the table's hash
+    (``options``: run settings such as ``threads``)."""
+    config = dataset_config(settings, paths.chunk_length, output_dir=paths.output_dir,
+                            **{"progress": False, **options})
+    run_pipeline(run_request(config), registry=registry)
+    return dataset_hash(paths.dataset_table)
 
 
 def _settings(genbank_dir, suffix="", **options):
@@ -29,8 +45,7 @@ def _settings(genbank_dir, suffix="", **options):
 def test_build_dataset_runs_four_stages_and_writes_the_layout(genbank_dir, tmp_path):
     paths = DatasetPaths(tmp_path / "out", 300)
     registry = StageRegistry()
-    with use_registry(registry):
-        result = build_dataset(_settings(genbank_dir), paths, progress=False)
+    build_dataset(_settings(genbank_dir), paths, registry)
     assert [record.name for record in registry.records] == STAGES
     assert registry["Training Frame Selection"].metrics["frames"] == 17 + 13 + 179
     assert sorted(p.name for p in paths.frames_dir.iterdir()) == sorted(
@@ -41,23 +56,24 @@ def test_build_dataset_runs_four_stages_and_writes_the_layout(genbank_dir, tmp_p
     assert not paths.work_dir.exists()
     pairs = read_dataset_table(paths.dataset_table)
     labels = [row.label for row, _ in pairs]
-    assert labels.count(1) == labels.count(0) == 17 == result.rows / 2
+    assert labels.count(1) == labels.count(0) == 17 == len(pairs) / 2
     assert {row.group for row, _ in pairs} == {"viral", "bacteria", "NC_000932"}
     assert {row.source for row, _ in pairs} == {"gbvrl1_start.seq", "NC_005816.gb", "NC_000932.gb"}
     sides: dict[str, set[str]] = {}
     for row, split in pairs:
         sides.setdefault(row.record_id, set()).add(split)
     assert all(len(s) == 1 for s in sides.values())
-    assert sum(result.rows_by_split.values()) == result.rows
+    split = registry["Dataset Split"].metrics
+    assert split["train_frames"] + split["val_frames"] + split["test_frames"] == len(pairs)
 
 
 @pytest.mark.slow
 def test_worker_processes_write_the_same_bytes(genbank_dir, tmp_path):
     one, two = DatasetPaths(tmp_path / "one", 300), DatasetPaths(tmp_path / "two", 300)
     with use_registry(StageRegistry()):
-        first = build_dataset(_settings(genbank_dir), one, progress=False)
-        second = build_dataset(_settings(genbank_dir), two, threads=2, progress=False)
-    assert first.sha256 == second.sha256
+        first = build_dataset(_settings(genbank_dir), one)
+        second = build_dataset(_settings(genbank_dir), two, threads=2)
+    assert first == second
     for path in one.frames_dir.iterdir():
         assert path.read_bytes() == (two.frames_dir / path.name).read_bytes()
 
@@ -70,8 +86,8 @@ def test_gzip_inputs_give_the_same_dataset(genbank_dir, tmp_path):
     plain = DatasetPaths(tmp_path / "plain", 300)
     zipped = DatasetPaths(tmp_path / "zipped", 300)
     with use_registry(StageRegistry()):
-        build_dataset(_settings(genbank_dir), plain, progress=False)
-        build_dataset(_settings(packed, suffix=".gz"), zipped, progress=False)
+        build_dataset(_settings(genbank_dir), plain)
+        build_dataset(_settings(packed, suffix=".gz"), zipped)
     for path in plain.frames_dir.iterdir():
         assert path.read_bytes() == (zipped.frames_dir / path.name).read_bytes()
 
@@ -85,7 +101,7 @@ def test_a_bad_input_stops_the_run_leaving_no_half_written_file(genbank_dir, tmp
     paths = DatasetPaths(tmp_path / "out", 300)
     refused = pytest.raises(InputError, match="NC_000932.gb: not a GenBank")
     with use_registry(StageRegistry()), refused:
-        build_dataset(_settings(inputs), paths, progress=False)
+        build_dataset(_settings(inputs), paths)
     assert not paths.dataset_table.exists()
     assert not paths.genomic_fasta("NC_000932").exists()
     assert not [p for p in paths.work_dir.iterdir() if p.name.startswith(".")]
@@ -101,7 +117,7 @@ def test_no_other_frame_left_is_an_error(genbank_dir, tmp_path):
         (viral_input(inputs / "viral.seq"), other_input(str(inputs / "bare.gb"))),
     )
     with use_registry(StageRegistry()), pytest.raises(InputError, match="no other frame is left"):
-        build_dataset(settings, DatasetPaths(tmp_path / "out", 500), progress=False)
+        build_dataset(settings, DatasetPaths(tmp_path / "out", 500))
 
 
 @pytest.mark.parametrize(

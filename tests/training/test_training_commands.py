@@ -7,9 +7,9 @@ within seconds; ``train --demo`` at full length is timed by ``make train-demo``,
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -184,35 +184,61 @@ def test_evaluate_needs_a_dataset_or_labelled_files(tmp_path, capsys):
     assert "either --dataset DIR or labelled" in capsys.readouterr().err
 
 
-def test_sigkill_during_training_then_resume_gives_the_same_weights(genbank_dir,
-                                                                    model_cache_dir, tmp_path):
-    """Killed once the first epoch checkpoint exists, resumed: the weights of a run never
-    interrupted, bit for bit (CPU)."""
-    epochs = ["--epochs", "12", "--patience", "12", "--batch-size", "4", "-d", "cpu"]
-    killed = tmp_path / "killed"
+EPOCHS = ["--epochs", "12", "--patience", "12", "--batch-size", "4", "-d", "cpu"]
+
+
+@pytest.fixture(scope="module")
+def whole_training(genbank_dir, model_cache_dir, tmp_path_factory) -> Path:
+    """A training run of :data:`EPOCHS` never interrupted."""
+    whole = tmp_path_factory.mktemp("whole") / "run"
+    assert main(train_arguments(genbank_dir, model_cache_dir, whole, *EPOCHS)) == 0
+    return whole
+
+
+STOPS = {"SIGKILL": (signal.SIGKILL, -signal.SIGKILL), "SIGTERM": (signal.SIGTERM, 143),
+         "SIGHUP": (signal.SIGHUP, 129)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", list(STOPS))
+def test_a_stop_during_training_then_resume_gives_the_same_weights(
+    stop, genbank_dir, model_cache_dir, tmp_path, whole_training
+):
+    """Stopped once epoch 2's checkpoint is written (the run signals it through the test hook),
+    resumed: the weights of a run never interrupted, bit for bit (CPU)."""
+    number, status = STOPS[stop]
+    stopped = tmp_path / "stopped"
     command = [sys.executable, "-m", "virnucpro",
-               *train_arguments(genbank_dir, model_cache_dir, killed, *epochs)]
-    checkpoint = killed / ".virnucpro" / "training_checkpoint.pt"
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        while process.poll() is None and not checkpoint.exists():
-            time.sleep(0.002)
-        process.kill()
-    finally:
-        process.wait(timeout=60)
-    assert checkpoint.exists() and not (killed / "model.pt").exists(), "not killed in training"
-    saved_epoch = torch.load(checkpoint, weights_only=True)["progress"]["epoch"]
-    assert 1 <= saved_epoch < 12
-    assert main([*train_arguments(genbank_dir, model_cache_dir, killed, *epochs),
-                 "--resume"]) == 0
-    whole = tmp_path / "whole"
-    assert main(train_arguments(genbank_dir, model_cache_dir, whole, *epochs)) == 0
-    resumed_state, _ = read_trained_model(killed / "model.pt")
-    whole_state, _ = read_trained_model(whole / "model.pt")
+               *train_arguments(genbank_dir, model_cache_dir, stopped, *EPOCHS)]
+    fifo = tmp_path / "hook.fifo"
+    os.mkfifo(fifo)
+    env = {**os.environ, "VIRNUCPRO_TEST_POINT": "Training Epoch 2 checkpointed",
+           "VIRNUCPRO_TEST_FIFO": str(fifo)}
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True, env=env)
+    with open(fifo, encoding="utf-8") as handle:
+        assert handle.readline().strip() == "Training Epoch 2 checkpointed"
+    process.send_signal(number)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == status, stderr
+    checkpoint = stopped / ".virnucpro" / "training_checkpoint.pt"
+    assert torch.load(checkpoint, weights_only=True)["progress"]["epoch"] == 2
+    assert not (stopped / "model.pt").exists()
+    if number != signal.SIGKILL:
+        assert "TRAINING SUMMARY" in stderr and "interrupted" in stderr, stderr
+        assert not (stopped / ".virnucpro.lock").exists()
+
+    resumed = subprocess.run([*command, "--resume"], capture_output=True, text=True,
+                             stdin=subprocess.DEVNULL, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert ("taking over" in resumed.stderr) == (number == signal.SIGKILL)
+    assert "Frame Splitting skipped (checkpoint)" in resumed.stderr
+    resumed_state, _ = read_trained_model(stopped / "model.pt")
+    whole_state, _ = read_trained_model(whole_training / "model.pt")
     assert resumed_state.keys() == whole_state.keys()
     for name, tensor in whole_state.items():
         assert torch.equal(resumed_state[name], tensor), name
-    assert (killed / "training_log.tsv").read_text().count("\n") == 13
+    assert (stopped / "training_log.tsv").read_text().count("\n") == 13
 
 
 def _train_process(launcher: list[str], arguments: list[str],

@@ -12,7 +12,7 @@ from pathlib import Path
 from virnucpro.atomic import atomic_open
 from virnucpro.config import PipelineConfig, ResolvedModels
 from virnucpro.errors import ModelFileError
-from virnucpro.paths import RunPaths
+from virnucpro.paths import RunLayout, RunPaths
 from virnucpro.progress import progress_bar
 from virnucpro.results.predictions import write_prediction_header, write_prediction_rows
 from virnucpro_telemetry import add_metrics, timed_stage
@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 @timed_stage("Feature Merging")
 def merge_features(
-    paths: RunPaths, config: PipelineConfig, models: ResolvedModels | None = None
+    paths: RunLayout, config: PipelineConfig, models: ResolvedModels | None = None
 ) -> None:
     """Write ``<stem>_merged/output_N_merged.pt`` for every split file, rows paired by id.
 

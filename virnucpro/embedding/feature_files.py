@@ -6,28 +6,46 @@ torch is imported by the functions that read or write tensors, so that the torch
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from virnucpro.atomic import atomic_torch_save
 from virnucpro.errors import InputError
+from virnucpro.file_digests import verify_written
 
 if TYPE_CHECKING:
     import torch
 
+    from virnucpro.paths import RunLayout
+
+logger = logging.getLogger(__name__)
+
 
 def pending_splits(
-    indices: Sequence[int], output: Callable[[int], Path], resume: bool
+    indices: Sequence[int], output: Callable[[int], Path], resume: bool, layout: RunLayout
 ) -> tuple[list[int], int]:
     """The split indices whose feature file is still to write, and how many were skipped.
 
     Args:
         indices: the split files to consider.
         output: the feature file of split file N.
-        resume: skip split files whose feature file exists (written whole: atomically).
+        resume: keep the feature files that are whole: recorded when written
+            (``virnucpro.file_digests``) and still of that size and SHA-256. A damaged one is
+            logged (file and reason) and written again.
+        layout: the run's folder (where the written files are recorded).
     """
-    todo = [index for index in indices if not (resume and output(index).exists())]
+    if not resume:
+        return list(indices), 0
+    todo = []
+    for index in indices:
+        problem = verify_written(layout, output(index))
+        if problem is None:
+            continue
+        if problem != "missing":
+            logger.warning("%s: %s; computing it again", output(index), problem)
+        todo.append(index)
     return todo, len(indices) - len(todo)
 
 

@@ -2,7 +2,8 @@
 
 Each split file ``output_<N>.fa`` gets a feature file beside it (``output_<N>_DNABERT_S.pt``,
 ``output_<N>_ESM.pt``): ``{'ids': [...], 'data': Tensor[n, d]}`` in the split file's order.
-The model is loaded once per stage; with ``resume`` the files already written are skipped.
+The model is loaded once per stage; each feature file is recorded (size, SHA-256) as it is
+written, and with ``resume`` the files recorded and still whole are skipped.
 torch, transformers and esm are imported only once a stage runs, so importing this module
 (as the pipeline definitions do) stays cheap.
 """
@@ -14,10 +15,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from virnucpro import test_hook
 from virnucpro.config import PipelineConfig, ResolvedModels
 from virnucpro.embedding.feature_files import pending_splits
 from virnucpro.errors import InputError
-from virnucpro.paths import RunPaths
+from virnucpro.file_digests import record_written
+from virnucpro.paths import RunLayout
 from virnucpro.progress import progress_bar
 from virnucpro_telemetry import add_metrics, timed_stage
 
@@ -35,7 +38,7 @@ class SplitFiles(NamedTuple):
 
 @timed_stage("DNABERT-S Feature Extraction")
 def extract_dnabert_features(
-    paths: RunPaths,
+    paths: RunLayout,
     config: PipelineConfig,
     models: ResolvedModels,
     split_indices: Sequence[int] | None = None,
@@ -62,7 +65,7 @@ def extract_dnabert_features(
 
 @timed_stage("ESM-2 Feature Extraction")
 def extract_esm_features(
-    paths: RunPaths,
+    paths: RunLayout,
     config: PipelineConfig,
     models: ResolvedModels,
     split_indices: Sequence[int] | None = None,
@@ -86,18 +89,18 @@ def extract_esm_features(
     _run_feature_stage(paths, config, models, split_indices, esm_files(paths), make_embedder)
 
 
-def dnabert_files(paths: RunPaths) -> SplitFiles:
+def dnabert_files(paths: RunLayout) -> SplitFiles:
     """Stage 5 reads the nucleotide split files and writes ``output_N_DNABERT_S.pt``."""
     return SplitFiles(paths.nucleotide_split, paths.dnabert_features)
 
 
-def esm_files(paths: RunPaths) -> SplitFiles:
+def esm_files(paths: RunLayout) -> SplitFiles:
     """Stage 6 reads the protein split files and writes ``output_N_ESM.pt``."""
     return SplitFiles(paths.protein_split, paths.esm_features)
 
 
 # feature stage -> its files, for the torchrun planner (virnucpro.pipeline.torchrun)
-SPLIT_FILES: dict[Callable, Callable[[RunPaths], SplitFiles]] = {
+SPLIT_FILES: dict[Callable, Callable[[RunLayout], SplitFiles]] = {
     extract_dnabert_features: dnabert_files,
     extract_esm_features: esm_files,
 }
@@ -108,10 +111,10 @@ def _run_feature_stage(paths, config, models, split_indices, files: SplitFiles,
     """Load the model once, then embed each pending split file and write its features."""
     from virnucpro.embedding.device import resolve_device, resolve_dtype
     from virnucpro.embedding.feature_files import write_features
-    from virnucpro.sequence.fasta import read_fasta
+    from virnucpro.sequence.fasta import fasta_size, read_fasta
 
     indices = paths.split_indices() if split_indices is None else list(split_indices)
-    todo, skipped = pending_splits(indices, files.output, config.resume)
+    todo, skipped = pending_splits(indices, files.output, config.resume, paths)
     if skipped:
         logger.info("%d of %d feature files already written; skipping them", skipped,
                     len(indices))
@@ -126,22 +129,17 @@ def _run_feature_stage(paths, config, models, split_indices, files: SplitFiles,
         embedder = make_embedder(device, dtype)
         logger.info("%s on %s (%s), %d split file(s)", embedder.name, device,
                     str(dtype).removeprefix("torch."), len(todo))
-        with progress_bar(total=_count_records(files.source, todo), desc=embedder.name,
+        total = sum(fasta_size(files.source(index)).records for index in todo)
+        with progress_bar(total=total, desc=embedder.name,
                           enabled=config.progress) as bar:
             for index in todo:
                 records = list(read_fasta(files.source(index), check_letters=False))
                 result = embedder.embed([record.sequence for record in records], progress=bar)
                 write_features(files.output(index), [record.id for record in records],
                                result.data)
+                record_written(paths, files.output(index))
+                test_hook.reached(files.output(index).name)
                 sequences += len(records)
                 tokens += result.tokens
     add_metrics(sequences=sequences, tokens=tokens, files=len(todo), skipped_files=skipped)
 
-
-def _count_records(source: Callable[[int], Path], indices: Sequence[int]) -> int:
-    """Number of FASTA records in the given split files (for the progress bar)."""
-    total = 0
-    for index in indices:
-        with open(source(index), encoding="utf-8") as handle:
-            total += sum(1 for line in handle if line.startswith(">"))
-    return total

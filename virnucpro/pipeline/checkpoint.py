@@ -1,11 +1,23 @@
-"""Checkpoints: which stages of a run are finished, for which input and settings.
+"""A run folder's records: the run record (``run.json``) and one checkpoint record per stage.
 
-``<output>/.virnucpro/run.json`` holds the fingerprint of the run (the input's SHA-256 and the
-settings that change results); ``<output>/.virnucpro/done/<stage>`` marks a finished stage (named
-from its ``@timed_stage`` decorator: ``done/sequence-chunking``) and holds the metrics the stage
-recorded, so that a resumed run that skips it still reports them. Both are written atomically
-after the stage's own outputs, so a run killed at any moment resumes from the last stage that
-finished completely.
+``.virnucpro/run.json`` is the **run record**, the documented description of the run that made
+the folder's results (read by ``virnucpro report`` and ``virnucpro classify``)::
+
+    {"format": 2, "virnucpro": "0.1.0", "command": "predict",
+     "input": {"path": "reads.fa", "sha256": "...", "stream": false},  # predict, preprocess
+     "inputs": [{"path": ..., "label": ..., "sha256": ...}],  # make-dataset, train, evaluate
+     "settings": {"chunk_length": 500, "min_score": 0.5, "model": "500", ...},  # as given
+     "models": {"dnabert": ..., "esm": ..., "classifier": ...},  # as resolved; absent: none
+     "demo": false}
+
+``.virnucpro/done/<stage>`` is a stage's **checkpoint record**, written once its outputs are
+written: the settings it read (``definitions.STAGE_SETTINGS``), the digest of what the stages
+before it wrote (``upstream``), each output file's size and SHA-256 and the metrics it recorded.
+A stage is reused on ``--resume`` exactly when its settings and upstream digest are unchanged
+and its outputs verify (``virnucpro.pipeline.stage_runner``).
+
+Every record is written atomically. A record that exists but cannot be read is a
+:class:`UsageError` naming the file and the fix (exit 2), never a crash.
 """
 
 from __future__ import annotations
@@ -13,118 +25,149 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from virnucpro import __version__
 from virnucpro.atomic import atomic_open
-from virnucpro.config import (
-    EARLIER_SETTING_VALUES,
-    PipelineConfig,
-    ResolvedModels,
-    result_settings,
-)
-from virnucpro.input_files import is_spooled
+from virnucpro.errors import UsageError
+from virnucpro.file_digests import FileDigest
 from virnucpro_telemetry import stage_name
 
-FORMAT_VERSION = 1
-_READ_BLOCK = 1 << 20
+RUN_RECORD_FORMAT = 2
+_FIX = ("delete the folder's .virnucpro/ and the results to start over (or run again with "
+        "--force)")
 
 
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(_READ_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def run_fingerprint(input_path: Path, config: PipelineConfig, models: ResolvedModels) -> dict:
-    """What a resumed run must share with the run it continues.
-
-    ``given`` (the input path and ``-m`` as typed, and whether the demo models ran) is not
-    compared on resume; ``virnucpro classify`` reads it to find the run's files and model
-    again, and the report warns when the calls came from the demo models.
-    """
-    return {
-        "format": FORMAT_VERSION,
-        "input_sha256": file_sha256(input_path),
-        "settings": result_settings(config, models),
-        "given": {"input": str(input_path), "model": str(config.classifier),
-                  "demo": models.demo, "stream": is_spooled(input_path)},
-    }
-
-
-def describe_changes(previous: dict, current: dict) -> list[str]:
-    """Human-readable differences between two fingerprints (empty when they match)."""
-    changes = []
-    if previous.get("format") != current["format"]:
-        changes.append("the checkpoint was written by an incompatible version of virnucpro")
-    if previous.get("input_sha256") != current["input_sha256"]:
-        changes.append("the input file's contents changed")
-    old_settings = previous.get("settings", {})
-    for name, value in current["settings"].items():
-        old_value = old_settings.get(name, EARLIER_SETTING_VALUES.get(name))
-        if old_value != value:
-            changes.append(f"{name} was {old_value!r}, now {value!r}")
-    return changes
+def fingerprint(value: object) -> str:
+    """The one fingerprint function: SHA-256 of ``value`` as canonical JSON (sorted keys)."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-class RunState:
-    """The checkpoint records of one output directory."""
+def read_json_record(path: Path, what: str) -> dict | None:
+    """A JSON object record, or None when the file does not exist.
 
-    def __init__(self, state_dir: Path):
-        self.state_dir = Path(state_dir)
-        self.fingerprint_path = self.state_dir / "run.json"
-        self.done_dir = self.state_dir / "done"
+    Raises:
+        UsageError: the file exists but is not a readable JSON object (one line, the fix).
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (UnicodeDecodeError, IsADirectoryError) as error:
+        raise UsageError(f"{path}: the {what} is damaged ({error}); {_FIX}") from None
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UsageError(f"{path}: the {what} is damaged (not JSON: {error}); {_FIX}") from None
+    if not isinstance(record, dict):
+        raise UsageError(f"{path}: the {what} is damaged (not a JSON object); {_FIX}")
+    return record
 
-    def read_fingerprint(self) -> dict | None:
-        """The stored fingerprint, or None when there is none (or it is unreadable)."""
+
+def write_json_record(path: Path, record: Mapping) -> None:
+    """Write a record atomically (its folder created)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_open(path) as handle:
+        json.dump(record, handle, indent=2, sort_keys=True, default=str)
+        handle.write("\n")
+
+
+def new_run_record(command: str, inputs: Mapping, settings: Mapping,
+                   models: Mapping | None, demo: bool) -> dict:
+    """The run record of :mod:`this module`'s docstring (``inputs``: its ``input`` or
+    ``inputs`` entry)."""
+    record = {"format": RUN_RECORD_FORMAT, "virnucpro": __version__, "command": command,
+              **inputs, "settings": dict(settings), "demo": demo}
+    if models is not None:
+        record["models"] = dict(models)
+    return record
+
+
+@dataclass(frozen=True)
+class StageCheckpoint:
+    """A stage's checkpoint record (see the module docstring).
+
+    Attributes:
+        stage: the stage's name.
+        settings: the settings it read, by name.
+        upstream: the digest of the outputs of the stages before it.
+        outputs: its output files (relative to the run folder) and their digests.
+        metrics: what it recorded with ``add_metrics`` (shown when a resumed run reuses it).
+    """
+
+    stage: str
+    settings: dict
+    upstream: str
+    outputs: dict[str, FileDigest] = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"stage": self.stage, "settings": self.settings, "upstream": self.upstream,
+                "outputs": {name: [d.size, d.sha256] for name, d in self.outputs.items()},
+                "metrics": self.metrics}
+
+    @classmethod
+    def from_json(cls, record: dict, path: Path) -> StageCheckpoint:
         try:
-            return json.loads(self.fingerprint_path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
-            return None
+            outputs = {str(name): FileDigest(int(size), str(sha))
+                       for name, (size, sha) in record["outputs"].items()}
+            return cls(str(record["stage"]), dict(record["settings"]), str(record["upstream"]),
+                       outputs, dict(record.get("metrics") or {}))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise UsageError(f"{path}: the checkpoint record is damaged or from an earlier "
+                             f"version; {_FIX}") from None
 
-    def write_fingerprint(self, fingerprint: dict) -> None:
-        self.done_dir.mkdir(parents=True, exist_ok=True)
-        with atomic_open(self.fingerprint_path) as handle:
-            json.dump({**fingerprint, "virnucpro": __version__}, handle, indent=2, sort_keys=True)
+    def outputs_digest(self) -> str:
+        """One digest of every output's SHA-256 (what the stages after it depend on)."""
+        return fingerprint({name: digest.sha256 for name, digest in self.outputs.items()})
+
+
+class Checkpoints:
+    """The checkpoint records of one run folder (``.virnucpro/done/``)."""
+
+    def __init__(self, checkpoints_dir: Path):
+        self.done_dir = Path(checkpoints_dir)
+
+    def path(self, stage: Callable) -> Path:
+        return self.done_dir / _slug(stage_name(stage))
+
+    def read(self, stage: Callable) -> StageCheckpoint | None:
+        """``stage``'s record, or None when it has none.
+
+        Raises:
+            UsageError: the record exists but is damaged.
+        """
+        path = self.path(stage)
+        record = read_json_record(path, "checkpoint record")
+        return None if record is None else StageCheckpoint.from_json(record, path)
+
+    def write(self, stage: Callable, checkpoint: StageCheckpoint) -> None:
+        """Record that ``stage`` finished; call it only once the stage's outputs are written."""
+        write_json_record(self.path(stage), checkpoint.to_json())
 
     def is_done(self, stage: Callable) -> bool:
-        """Whether a previous run finished ``stage`` (a ``@timed_stage`` function)."""
-        return (self.done_dir / _slug(stage_name(stage))).is_file()
+        """Whether ``stage`` has a record."""
+        return self.path(stage).is_file()
 
     def any_done(self) -> bool:
-        """Whether any stage is marked finished."""
+        """Whether any stage has a record."""
         return self.done_dir.is_dir() and any(self.done_dir.iterdir())
 
     def clear(self, stage: Callable) -> None:
         """Forget that ``stage`` finished (before its outputs are rewritten)."""
-        (self.done_dir / _slug(stage_name(stage))).unlink(missing_ok=True)
-
-    def mark_done(self, stage: Callable, metrics: dict | None = None) -> None:
-        """Record that ``stage`` finished; call it only once the stage's outputs are written.
-
-        Args:
-            stage: the ``@timed_stage`` function.
-            metrics: what the stage recorded with ``add_metrics`` (read back by
-                :meth:`stage_metrics` when a resumed run skips it).
-        """
-        name = stage_name(stage)
-        with atomic_open(self.done_dir / _slug(name)) as handle:
-            json.dump({"stage": name, "metrics": metrics or {}}, handle, sort_keys=True)
-            handle.write("\n")
+        self.path(stage).unlink(missing_ok=True)
 
     def stage_metrics(self, stage: Callable) -> dict:
-        """The metrics stored with ``stage``'s mark (empty when absent or from an old version)."""
+        """The metrics stored with ``stage``'s record (empty when it has none)."""
         try:
-            record = json.loads((self.done_dir / _slug(stage_name(stage))).read_text("utf-8"))
-        except (OSError, ValueError):
+            checkpoint = self.read(stage)
+        except UsageError:
             return {}
-        metrics = record.get("metrics") if isinstance(record, dict) else None
-        return metrics if isinstance(metrics, dict) else {}
+        return checkpoint.metrics if checkpoint is not None else {}

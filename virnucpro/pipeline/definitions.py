@@ -1,7 +1,8 @@
-"""The pipelines, each an ordered tuple of stage functions: the one place that says what runs.
+"""The pipelines, each an ordered tuple of stage functions: the one place that says what runs,
+and what each stage reads (``STAGE_SETTINGS``), which is what its checkpoint is keyed on.
 
-The runner, the checkpoints, the torchrun planner and the summary's key metrics all read these
-tuples; a stage's name is written once, in its ``@timed_stage`` decorator, and read back with
+The run engine, the checkpoints, the torchrun planner and the summary's key metrics all read
+these tuples; a stage's name is written once, in its ``@timed_stage`` decorator, and read back with
 ``virnucpro_telemetry.stage_name(stage)``. Every stage is called as
 ``stage(paths, config, models)`` (see ``ARCHITECTURE.md``). Importing this module loads no
 torch: the stage modules import their heavy libraries when a stage runs.
@@ -58,6 +59,40 @@ TRAIN: Pipeline = MAKE_DATASET + DATASET_FEATURES + (train_model, evaluate_train
 # ``virnucpro evaluate``: a classifier on a dataset folder's test split, or on labelled files.
 EVALUATE_DATASET: Pipeline = DATASET_FEATURES + (evaluate_classifier,)
 EVALUATE_FILES: Pipeline = MAKE_DATASET[:-1] + (label_evaluation_frames,) + EVALUATE_DATASET
+
+# Every pipeline by the command that runs it (``classify`` runs RECLASSIFY on a predict run).
+PIPELINES: dict[str, Pipeline] = {
+    "predict": PREDICT, "preprocess": PREPROCESS, "classify": RECLASSIFY,
+    "make-dataset": MAKE_DATASET, "train": TRAIN, "evaluate-dataset": EVALUATE_DATASET,
+    "evaluate-files": EVALUATE_FILES,
+}
+
+# The settings each stage reads besides the outputs of the stages before it (names of
+# ``virnucpro.pipeline.stage_settings``): its checkpoint is keyed on them and on those outputs,
+# so on --resume a stage is redone exactly when one of them changed.
+STAGE_SETTINGS: dict[Stage, tuple[str, ...]] = {
+    chunk_sequences: ("input", "chunk_length"),
+    translate_chunks: (),
+    split_nucleotide_file: ("sequences_per_file",),
+    split_protein_file: ("sequences_per_file",),
+    extract_dnabert_features: ("dnabert", "precision"),
+    extract_esm_features: ("esm", "precision"),
+    merge_features: (),
+    predict_frames: ("classifier", "classifier_sha256"),
+    score_consensus: ("min_score",),
+    read_genbank_files: ("inputs",),
+    chunk_genbank_sequences: ("chunk_length",),
+    select_training_frames: (),
+    split_dataset: ("val_fraction", "test_fraction", "seed"),
+    label_evaluation_frames: (),
+    split_dataset_frames: ("dataset", "splits", "sequences_per_file"),
+    train_model: ("training",),
+    evaluate_trained_model: (),
+    evaluate_classifier: ("classifier", "classifier_sha256"),
+}
+# Stages that --resume redoes when their settings changed; a changed setting of any other stage
+# refuses the resume (saying what changed): it would redo the expensive stages.
+REDONE_WHEN_CHANGED: tuple[Stage, ...] = (predict_frames, score_consensus, evaluate_classifier)
 
 
 

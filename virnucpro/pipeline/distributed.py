@@ -15,8 +15,9 @@ from pathlib import Path
 
 from virnucpro.embedding.feature_files import pending_splits
 from virnucpro.errors import RankFailedError
-from virnucpro.pipeline.balance import assign_by_cost, sequence_residues
-from virnucpro.pipeline.checkpoint import RunState
+from virnucpro.paths import RunLayout
+from virnucpro.pipeline.rank_shares import assign_by_cost
+from virnucpro.sequence.fasta import fasta_size
 from virnucpro_telemetry import stage_name
 
 logger = logging.getLogger(__name__)
@@ -112,32 +113,33 @@ FeaturePlan = dict[str, list[list[int]] | None]
 SplitFilesOf = tuple[Callable[[int], Path], Callable[[int], Path]]
 
 
-def _spread_missing(indices: list[int], files: SplitFilesOf, resume: bool,
+def _spread_missing(layout: RunLayout, indices: list[int], files: SplitFilesOf, resume: bool,
                     ranks: int) -> list[list[int]]:
     source, output = files
-    todo, _ = pending_splits(indices, output, resume)
-    return assign_by_cost({index: sequence_residues(source(index)) for index in todo}, ranks)
+    todo, _ = pending_splits(indices, output, resume, layout)
+    return assign_by_cost({index: fasta_size(source(index)).residues for index in todo}, ranks)
 
 
 def plan_feature_work(
-    split_indices: list[int],
+    layout: RunLayout,
     stage_files: dict[Callable, SplitFilesOf],
-    state: RunState,
+    reused: Callable[[Callable], bool],
     resume: bool,
     ranks: int,
 ) -> FeaturePlan:
     """Spread the split files still missing features over the ranks, by residue count.
 
     Args:
-        split_indices: the split files of the run.
+        layout: the run's folder (its split files, and the record of the files written).
         stage_files: each feature stage (a ``@timed_stage`` function) and its files.
-        state: the checkpoints: a stage a resumed run finished gets None (nothing to do).
-        resume: whether the run resumes (feature files already written are then skipped).
+        reused: whether the run engine reuses a stage from its checkpoint (it gets None).
+        resume: whether the run resumes (feature files written whole are then kept).
         ranks: how many ranks share the work.
     """
+    indices = layout.split_indices()
     return {
-        stage_name(stage): None if resume and state.is_done(stage)
-        else _spread_missing(split_indices, files, resume, ranks)
+        stage_name(stage): None if reused(stage)
+        else _spread_missing(layout, indices, files, resume, ranks)
         for stage, files in stage_files.items()
     }
 

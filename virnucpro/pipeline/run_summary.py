@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import logging
 
-from virnucpro.config import PipelineConfig, ResolvedModels
+from virnucpro.config import DEFAULT_DNABERT, DEFAULT_ESM, PipelineConfig, ResolvedModels
 from virnucpro.errors import VirNucProError
-from virnucpro.paths import RunPaths
-from virnucpro.pipeline.checkpoint import RunState
+from virnucpro.paths import RunLayout
+from virnucpro.pipeline.checkpoint import Checkpoints
 from virnucpro.pipeline.definitions import KEY_METRICS, Pipeline
 from virnucpro.pipeline.distributed import World
 from virnucpro.pipeline.stage_runner import stage_metric
@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 
 def stage_key_metrics(registry: StageRegistry, pipeline: Pipeline,
-                      state: RunState | None = None) -> dict:
+                      state: Checkpoints | None = None) -> dict:
     """The key metrics (``definitions.KEY_METRICS``) of the stages of ``pipeline``.
 
     A stage that a resumed run skipped reports the metrics stored with its checkpoint in
@@ -57,45 +57,55 @@ def _device_description(device: str, precision: str, world: World) -> str:
     return description
 
 
-def log_prediction_summary(
+def device_line(config: PipelineConfig, models: ResolvedModels | None, world: World,
+                device: str | None = None) -> dict[str, str]:
+    """The summary's ``Device`` line: the models' device (or ``device``, or the option)."""
+    shown = models.device if models is not None else device or config.device
+    return {"Device": _device_description(shown, config.precision, world)}
+
+
+def model_lines(config: PipelineConfig, models: ResolvedModels | None,
+                classifier: bool = True) -> dict[str, str]:
+    """The summary's model lines: as resolved, or as given when the run stopped before."""
+    if models is not None:
+        shown = {"DNABERT-S": models.dnabert, "ESM-2": models.esm}
+        return {**shown, "Classifier": models.classifier} if classifier else shown
+    shown = {"DNABERT-S": config.dnabert or DEFAULT_DNABERT, "ESM-2": config.esm or DEFAULT_ESM}
+    return {**shown, "Classifier": str(config.classifier)} if classifier else shown
+
+
+def log_run_summary(
     registry: StageRegistry,
     pipeline: Pipeline,
     config: PipelineConfig,
-    models: ResolvedModels | None,
-    world: World,
-    device: str | None = None,
-    state: RunState | None = None,
+    title: str | None,
+    lines: dict[str, object],
+    checkpoints: Checkpoints | None = None,
 ) -> None:
-    """Log the summary of a ``predict`` run, if :func:`summary_due`.
+    """Log a run's summary block, if :func:`summary_due`.
 
     Args:
         registry: the run's stage timings.
         pipeline: the stages the run was made of (their key metrics are shown).
-        config: the user's settings.
-        models: the resolved models; None when the run stopped before resolving them (the
-            model options are then shown as given).
-        world: the torchrun launch, for the device line.
-        device: the device to show when ``models`` is None (default: ``config.device``).
-        state: the run's checkpoints, for the key metrics of stages a resumed run skipped.
+        config: the run's settings (``baseline_seconds``).
+        title: the block's title (None: the library's default).
+        lines: the command's own lines after the key metrics (models, device, ...).
+        checkpoints: for the key metrics of the stages a resumed run reused.
     """
     if not summary_due(registry):
         return
-    if models is not None:
-        shown = {"DNABERT-S": models.dnabert, "ESM-2": models.esm,
-                 "Classifier": models.classifier}
-        device = models.device
-    else:  # the run stopped before resolving them: the options as given
-        shown = {"DNABERT-S": config.dnabert, "ESM-2": config.esm, "Classifier": config.model}
-        device = device or config.device
-    key_metrics = {
-        **stage_key_metrics(registry, pipeline, state),
-        **shown,
-        "Device": _device_description(device, config.precision, world),
-    }
-    log_summary(registry, baseline_seconds=config.baseline_seconds, key_metrics=key_metrics)
+    metrics = stage_key_metrics(registry, pipeline, checkpoints)
+    # Left alone, the library's "Sequences processed" line shows the largest `sequences` count of
+    # any stage, which in a training run mixes GenBank records and frames: a training run's
+    # input sequences are its GenBank records.
+    if "GenBank records read" in metrics:
+        metrics = {"Sequences processed": metrics.pop("GenBank records read"), **metrics}
+    options = {"title": title} if title is not None else {}
+    log_summary(registry, baseline_seconds=config.baseline_seconds,
+                key_metrics={**metrics, **lines}, **options)
 
 
-def keep_stage_records(paths: RunPaths, registry: StageRegistry) -> None:
+def keep_stage_records(paths: RunLayout, registry: StageRegistry) -> None:
     """Save the run's stage records into ``.virnucpro/`` (under torchrun: rank 0's merged ones).
 
     A failure to save them is logged, never raised: the run's results do not depend on them.

@@ -128,9 +128,8 @@ def render_report(inputs: ReportInputs) -> str:
 
 
 def _demo_warning(results: RunResults) -> str:
-    """A banner when the run used the demo models (``run.json``'s ``given.demo``), else ''."""
-    given = results.run_info.get("given")
-    if not (isinstance(given, dict) and given.get("demo") is True):
+    """A banner when the run used the demo models (its run record says so), else ''."""
+    if not results.demo:
         return ""
     return ('<p class="warning"><strong>Demo models:</strong> this run used small random '
             "networks; its scores and calls are meaningless.</p>")
@@ -143,9 +142,12 @@ def _run_section(results: RunResults, min_score: float) -> str:
     pairs += sorted(settings.items())
     if results.settings.get("min_score") != min_score:
         pairs.append(("threshold drawn and counted here", f"{min_score:g}"))
-    for name, label in (("input_sha256", "input SHA-256"), ("virnucpro", "virnucpro version")):
-        if name in results.run_info:
-            pairs.append((label, results.run_info[name]))
+    pairs += [(f"{name} (resolved)", value) for name, value in sorted(results.models.items())
+              if value]
+    if results.input_sha256:
+        pairs.append(("input SHA-256", results.input_sha256))
+    if "virnucpro" in results.run_info:
+        pairs.append(("virnucpro version", results.run_info["virnucpro"]))
     if not results.settings:
         note = '<p class="note">This run has no .virnucpro/run.json: settings unknown.</p>'
         return f"<h2>Run</h2>\n{note}\n{page.key_value_table(pairs)}"

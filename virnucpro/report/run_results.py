@@ -1,9 +1,13 @@
-"""Reading a finished run back: the three result tables and the settings in ``run.json``.
+"""Reading a finished run back: the three result tables and its run record (``run.json``).
 
 Nothing here needs the run's intermediate files: ``sequence_summary.tsv`` gives every input
 record's length and chunk count, ``prediction_results.txt`` the per-frame scores and
 ``prediction_results_highestscore.csv`` the per-chunk calls. The chunk length is not in any of
 the three, so it is read from the run's settings (or given explicitly).
+
+The run record is the documented one of ``virnucpro.pipeline.checkpoint`` (format 2: ``input``,
+``settings`` as given, ``models`` as resolved, ``demo``); a record of format 1 (``settings``,
+``given``) is read too. File names come from ``virnucpro.paths``.
 """
 
 from __future__ import annotations
@@ -16,7 +20,12 @@ from pathlib import Path
 
 from virnucpro.config import DEFAULT_MIN_SCORE, min_score
 from virnucpro.errors import InputError, UsageError
-from virnucpro.paths import STATE_DIR
+from virnucpro.paths import (
+    CONSENSUS_FILE,
+    PREDICTIONS_FILE,
+    SUMMARY_FILE,
+    run_record_path,
+)
 from virnucpro.results import (
     CONSENSUS_HEADER,
     PREDICTION_HEADER,
@@ -26,10 +35,6 @@ from virnucpro.results import (
     sequence_of_chunk,
 )
 
-PREDICTIONS_FILE = "prediction_results.txt"
-CONSENSUS_FILE = "prediction_results_highestscore.csv"
-SUMMARY_FILE = "sequence_summary.tsv"
-RUN_SETTINGS_FILE = "run.json"
 _SUMMARY_NEEDS = ("sequence_id", "length", "chunks", "call")
 _RERUN = "run `virnucpro predict` into this folder again (add --force to overwrite)"
 
@@ -58,7 +63,7 @@ class RunResults:
         chunk_calls: chunk id -> its call (``Is_Virus``).
         frames: how many frames were scored (rows of ``prediction_results.txt``).
         settings: the run's settings from ``.virnucpro/run.json`` (empty when absent).
-        run_info: the rest of ``run.json`` (input hash, version).
+        run_info: the rest of ``run.json`` (input, models, version).
     """
 
     run_dir: Path
@@ -69,6 +74,28 @@ class RunResults:
     frames: int = 0
     settings: dict = field(default_factory=dict)
     run_info: dict = field(default_factory=dict)
+
+    @property
+    def demo(self) -> bool:
+        """Whether the run used the demo models (its calls mean nothing)."""
+        given = self.run_info.get("given")  # a run record of format 1
+        if isinstance(given, dict):
+            return given.get("demo") is True
+        return self.run_info.get("demo") is True
+
+    @property
+    def models(self) -> dict:
+        """The models the run used, as resolved (empty when not recorded)."""
+        models = self.run_info.get("models")
+        return dict(models) if isinstance(models, dict) else {}
+
+    @property
+    def input_sha256(self) -> str | None:
+        """The SHA-256 of the run's input, when recorded."""
+        given = self.run_info.get("input")
+        if isinstance(given, dict):
+            return given.get("sha256")
+        return self.run_info.get("input_sha256")  # format 1
 
     def sequence(self, sequence_id: str) -> SequenceRow:
         """The row of ``sequence_id``.
@@ -123,7 +150,7 @@ def read_run_info(run_dir: Path) -> dict:
     Raises:
         InputError: the file exists but is not a JSON object.
     """
-    path = Path(run_dir) / STATE_DIR / RUN_SETTINGS_FILE
+    path = run_record_path(run_dir)
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -144,10 +171,10 @@ def run_chunk_length(results: RunResults, override: int | None = None) -> int:
     value = override if override is not None else results.settings.get("chunk_length")
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
-    path = results.run_dir / STATE_DIR / RUN_SETTINGS_FILE
     raise InputError(
-        f"{path}: no chunk length found (got {value!r}); give the run's chunk length "
-        "explicitly (the --chunk-length it was run with, 500 by default)"
+        f"{run_record_path(results.run_dir)}: no chunk length found (got {value!r}); give the "
+        "run's chunk length explicitly (the -l/--expected-length it was run with, 500 by "
+        "default)"
     )
 
 

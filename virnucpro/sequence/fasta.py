@@ -393,3 +393,22 @@ def _skip_preamble(text: bytes, path: Path) -> tuple[bytes, int]:
     if not separator:  # only blank lines so far: the first header is in a later piece
         return b"", preamble.count(b"\n")
     return b">" + rest, preamble.count(b"\n") + 1
+
+
+class FastaSize(NamedTuple):
+    """How much a FASTA file holds: its records and their sequence letters."""
+
+    records: int
+    residues: int
+
+
+def fasta_size(path: Path) -> FastaSize:
+    """Count the records and sequence letters of a FASTA file this program wrote (a split file),
+    read with :func:`read_record_texts` (headers and line ends are not letters)."""
+    records = residues = 0
+    for text in read_record_texts(path):
+        lines, headers = _count_lines_and_headers(text)
+        records += headers
+        header_bytes = sum(len(line) for line in text.split(b"\n") if line.startswith(b">"))
+        residues += len(text) - lines - text.count(b"\r") - header_bytes
+    return FastaSize(records, residues)

@@ -57,7 +57,7 @@ def read_one_file(job: Job) -> FileReport:
 
 
 def chunk_one_file(job: Job) -> FileReport:
-    """Sequence Chunking for one input, with predict's chunker."""
+    """GenBank Chunking for one input, with predict's chunking rule."""
     item, paths, config = job
     stem = item.stem
     with (

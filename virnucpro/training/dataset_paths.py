@@ -14,10 +14,9 @@ Layout of the output folder::
         merged/output_N_merged.pt, best_weights.pt
     .virnucpro/                              checkpoints (and the per-epoch training checkpoint)
 
-:class:`DatasetPaths` offers the split-file names of :class:`virnucpro.paths.RunPaths`
-(``split_indices``, ``nucleotide_split``, ``protein_split``, ``dnabert_features``,
-``esm_features``, ``merged_dir``, ``merged_features``), so predict's feature extraction and
-merging stages run on a dataset unchanged.
+:class:`DatasetPaths` implements ``virnucpro.paths.RunLayout`` as ``RunPaths`` does: the
+run-folder files (``RunFolder``) and the split-file names (``SplitFileNames``), so predict's
+feature extraction and merging stages run on a dataset unchanged.
 """
 
 from __future__ import annotations
@@ -25,11 +24,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from virnucpro.paths import LOCK_FILE, STATE_DIR, SplitFileNames
+from virnucpro.paths import TRAINING_CHECKPOINT_FILE, RunFolder, SplitFileNames
 
 
 @dataclass(frozen=True)
-class DatasetPaths(SplitFileNames):
+class DatasetPaths(RunFolder, SplitFileNames):
     """The layout of one make-dataset / train / evaluate output folder.
 
     Attributes:
@@ -117,17 +116,8 @@ class DatasetPaths(SplitFileNames):
         return self.output_dir / "evaluation_metrics.tsv"
 
     @property
-    def state_dir(self) -> Path:
-        return self.output_dir / STATE_DIR
-
-    @property
-    def lock_file(self) -> Path:
-        """Exists while a run uses the folder (see ``virnucpro.pipeline.run_lock``)."""
-        return self.output_dir / LOCK_FILE
-
-    @property
     def training_checkpoint(self) -> Path:
-        return self.state_dir / "training_checkpoint.pt"
+        return self.state_dir / TRAINING_CHECKPOINT_FILE
 
     def intermediates(self) -> list[Path]:
         """Removed at the end of a successful run unless ``--keep-intermediate``."""

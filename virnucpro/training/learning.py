@@ -10,6 +10,7 @@ import logging
 
 import torch
 
+from virnucpro import test_hook
 from virnucpro.atomic import atomic_torch_save
 from virnucpro.config import ResolvedModels
 from virnucpro.errors import ModelFileError
@@ -111,8 +112,10 @@ def metric_values(metrics: ClassificationMetrics) -> dict[str, float | int]:
 
 
 def _log_epoch(row: dict) -> None:
+    """Log an epoch whose checkpoint is written (a point of ``virnucpro.test_hook``)."""
     logger.info("epoch %d: train loss %.4f, validation loss %.4f, F1 %.4f, AUROC %.4f",
                 row["epoch"], row["train_loss"], row["val_loss"], row["f1"], row["auroc"])
+    test_hook.reached(f"Training Epoch {row['epoch']} checkpointed")
 
 
 def _log_table(title: str, metrics: ClassificationMetrics) -> None:

@@ -7,7 +7,7 @@ extraction and merging stages between Frame Splitting and Model Training.
 
 make-dataset: ``GenBank Reading`` -> ``work/<stem>_genomic.fna`` + ``work/<stem>_proteins.tsv`` per
 input (the sequences and protein lists the original read from the ``.fna`` twin and the
-``.gbff``); ``Sequence Chunking`` -> ``work/<stem>_chunked<L>.fa`` (predict's chunker, unchanged);
+``.gbff``); ``GenBank Chunking`` -> ``work/<stem>_chunked<L>.fa`` (predict's chunking rule);
 ``Training Frame Selection`` -> ``frames/<stem>_identified_nucleotide.fa`` and ``..._protein.faa``;
 ``Dataset Split`` -> ``dataset.tsv``. Torch-free. With ``threads > 1`` each of the first three
 stages handles input files in that many worker processes; every file's outputs depend on that file
@@ -23,10 +23,7 @@ Evaluation`` -> ``model.pt`` and ``test_metrics.tsv``. evaluate on labelled file
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from pathlib import Path
 
 from virnucpro.config import ResolvedModels
 from virnucpro.progress import progress_bar
@@ -35,7 +32,6 @@ from virnucpro.training import dataset_files
 from virnucpro.training.dataset import (
     balance,
     check_both_classes,
-    dataset_hash,
     read_dataset_table,
     split_by_record,
     write_dataset_table,
@@ -47,33 +43,10 @@ from virnucpro.training.settings import (
     VIRAL_LABEL,
     DatasetSettings,
     TrainingConfig,
-    dataset_config,
 )
 from virnucpro_telemetry import add_metrics, timed_stage
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class DatasetResult:
-    """What :func:`build_dataset` made: the table, its hash and its rows per split."""
-
-    table: Path
-    sha256: str
-    rows: int
-    rows_by_split: dict[str, int]
-
-
-def build_dataset(settings: DatasetSettings, paths: DatasetPaths, **options) -> DatasetResult:
-    """Run the four make-dataset stages; remove ``work/`` unless ``keep_intermediate``
-    (``options``: run settings such as ``threads`` or ``progress``)."""
-    config = dataset_config(settings, paths.chunk_length, **options)
-    for stage_function in (read_genbank_files, chunk_genbank_sequences, select_training_frames):
-        stage_function(paths, config)
-    result = split_dataset(paths, config)
-    if not config.keep_intermediate:
-        shutil.rmtree(paths.work_dir, ignore_errors=True)
-    return result
 
 
 @timed_stage("GenBank Reading")
@@ -89,7 +62,7 @@ def read_genbank_files(
     _run_per_file(dataset_files.read_one_file, paths, config, "Reading GenBank")
 
 
-@timed_stage("Sequence Chunking")
+@timed_stage("GenBank Chunking")
 def chunk_genbank_sequences(
     paths: DatasetPaths, config: TrainingConfig, models: ResolvedModels | None = None
 ) -> None:
@@ -109,7 +82,7 @@ def select_training_frames(
 @timed_stage("Dataset Split")
 def split_dataset(
     paths: DatasetPaths, config: TrainingConfig, models: ResolvedModels | None = None
-) -> DatasetResult:
+) -> None:
     """Balance the classes, split by record, write ``dataset.tsv``.
 
     Raises:
@@ -127,7 +100,6 @@ def split_dataset(
         frames=len(rows), selected=count, records=len(splits),
         **{f"{name}_frames": value for name, value in by_split.items()},
     )
-    return DatasetResult(paths.dataset_table, dataset_hash(paths.dataset_table), count, by_split)
 
 
 @timed_stage("Evaluation Set")

@@ -1,19 +1,9 @@
-"""Spread split files over ranks by their token count, not their number."""
+"""Each torchrun rank's share of the split files, spread by their residue count, not their
+number (the residues: ``sequence.fasta.fasta_size``)."""
 
 from __future__ import annotations
 
 import heapq
-from pathlib import Path
-
-
-def sequence_residues(fasta_path: Path) -> int:
-    """The number of sequence letters in a FASTA file (headers and line ends excluded)."""
-    total = 0
-    with open(fasta_path, "rb") as handle:
-        for line in handle:
-            if not line.startswith(b">"):
-                total += len(line.rstrip(b"\r\n"))
-    return total
 
 
 def assign_by_cost(costs: dict[int, int], ranks: int) -> list[list[int]]:
