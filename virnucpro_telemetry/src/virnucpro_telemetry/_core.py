@@ -27,12 +27,17 @@ from ._frame import Frame
 from ._livelog import log_end, log_start, logger
 from ._metrics import add_into, check_metrics
 from ._records import FAILED, SKIPPED
+from ._tally import Tally, extend_union
 
 _current_get = CURRENT.get
 _current_set = CURRENT.set
 _modules = sys.modules
 _is_enabled_for = logger.isEnabledFor
 _shared_lock = threading.Lock()  # guards updates made from another thread than the frame's
+
+# The span bridge (``otel.enable()``): an object with ``start(frame)`` and
+# ``end(frame, error)``, or None. Stages take the full path while one is set.
+BRIDGE: list = [None]
 
 # Logger.isEnabledFor() answers from the logger's per-level cache; reading that cache directly
 # saves a Python call per stage (benchmarks/bench_telemetry.py). A miss (None) falls back to
@@ -76,6 +81,9 @@ def open_stage(
         sync_main_context(state.thread)
     if log_level:
         log_start(frame)
+    bridge = BRIDGE[0]
+    if bridge is not None:
+        bridge.start(frame)
     if nvtx:
         frame.nvtx = _cuda.nvtx_push(name)
     if sync_cuda is not False and "torch" in _modules:
@@ -109,7 +117,7 @@ def fast_call(name: str, sync_cuda: object, nvtx: bool, wrapped):
         loud = _log_hint(level)
         if loud is None:
             loud = _is_enabled_for(level)
-        if loud or nvtx or (gpu_possible and "torch" in _modules):
+        if loud or nvtx or BRIDGE[0] is not None or (gpu_possible and "torch" in _modules):
             return call_in_full(name, sync_cuda, nvtx, wrapped, args, kwargs)
         registry = current.registry
         frame = Frame(registry, name, current, state.thread, 0, context_frame, call_top)
@@ -148,7 +156,7 @@ def close_stage(frame: Frame) -> None:
         _cuda.leave(cuda, frame, failed=False)
     frame.end = frame.registry._clock()
     _pop(frame)
-    _finish(frame)
+    _finish(frame, None)
 
 
 def end_stage(
@@ -182,7 +190,7 @@ def end_stage(
     elif reason is not None:
         frame.status = SKIPPED
         frame.reason = reason
-    _finish(frame)
+    _finish(frame, error)
 
 
 def describe_error(error: BaseException) -> str:
@@ -258,25 +266,126 @@ def _pop(frame: Frame) -> None:
         sync_main_context(state.thread)
 
 
-def _finish(frame: Frame) -> None:
-    """Record an ended stage and write its live end line."""
+def _finish(frame: Frame, error: BaseException | None) -> None:
+    """Record an ended stage, end its span and write its live end line."""
     _record(frame)
+    span = frame.span
+    if span is not None:
+        bridge = BRIDGE[0]
+        if bridge is None:  # the bridge was turned off while the stage ran
+            span.end()
+        else:
+            bridge.end(frame, error)
     if frame.log_level:
         log_end(frame, frame.duration_ns() / 1e9)
 
 
 def _record(frame: Frame) -> None:
-    """Append the ended frame to its registry, passing its time and GPU peak to its parent."""
-    parent = frame.parent
+    """Fold an ended frame into its stage's tally and its parent's children; maybe keep it.
+
+    Until a second thread records into the registry, its tallies are updated without a lock.
+    """
     if frame.nvtx:
         _cuda.nvtx_pop()
+    registry = frame.registry
+    if registry._owner != frame.thread:
+        _note_thread(registry, frame.thread)
+    if registry._shared:
+        with registry._lock:
+            _fold(frame, registry)
+    else:
+        _fold(frame, registry)
+
+
+def _note_thread(registry, thread: int) -> None:
+    """Remember the first thread that records into ``registry``; a second one shares it."""
+    with registry._lock:
+        if registry._owner is None:
+            registry._owner = thread
+        elif registry._owner != thread:
+            registry._shared = True
+
+
+def _fold(frame: Frame, registry) -> None:
+    """Update the tally of ``frame``'s stage with the ended call (the caller holds any lock)."""
+    end = frame.end
+    active = frame.active_ns
+    duration = end - frame.start if active is None else active
+    start = end - duration  # a generator's time inside its body, placed at its end
+    tally = registry._tallies.get(frame.name)
+    if tally is None:
+        tally = _new_tally(frame, registry)
+    parent = frame.parent
     if parent is not None:
-        duration = frame.duration_ns()
-        if parent.thread == frame.thread:
-            parent.child_ns += duration
-        else:
+        _fold_into_parent(frame, parent, start, end, tally)
+    if tally.kept < registry.record_limit:
+        tally.kept += 1
+        registry._records.append(frame)
+    if frame.status is SKIPPED:
+        tally.skips += 1
+        tally.reason = frame.reason
+        return
+    tally.calls += 1
+    children = frame.children_ns()
+    tally.self_ns += duration - children if duration > children else 0
+    if frame.outermost:
+        tally.total_ns += duration
+        if start < tally.first_start:
+            tally.first_start = start
+        if extend_union(tally, start, end) != duration:
+            tally.overlapped = True
+    if tally.min_ns is None or duration < tally.min_ns:
+        tally.min_ns = duration
+    if duration > tally.max_ns:
+        tally.max_ns = duration
+    if tally.calls >= tally.next_pick:
+        tally.sample(duration)
+    if frame.metrics:
+        add_into(tally.metrics, frame.metrics)
+    if frame.peak_gpu_bytes is not None:
+        _cuda.fold_peak(tally, frame.peak_gpu_bytes)
+    if frame.status is FAILED:
+        tally.failed += 1
+        tally.error_type, tally.error = frame.error_type, frame.error
+
+
+def _new_tally(frame: Frame, registry) -> Tally:
+    """The tally of a stage's first ended call, named after its first other-named parent."""
+    parent = frame.parent
+    while parent is not None and parent.name == frame.name:
+        parent = parent.parent
+    tally = Tally(frame.name, frame.start, frame.sequence,
+                  None if parent is None else parent.name)
+    registry._tallies[frame.name] = tally
+    return tally
+
+
+def _fold_into_parent(frame: Frame, parent: Frame, start: int, end: int, tally: Tally) -> None:
+    """Add the call's interval (clipped to the parent's) to its parent's children.
+
+    A call that ends after its parent did is counted in ``outlived``; the part of it that ran
+    inside the parent is taken off the parent stage's self time, already recorded.
+    """
+    if frame.peak_gpu_bytes is not None:
+        _cuda.fold_peak(parent, frame.peak_gpu_bytes)
+    if frame.status is SKIPPED:
+        return
+    parent_end = parent.end
+    if start < parent.start:
+        start = parent.start
+    if parent_end is None:
+        if frame.thread != parent.thread:
             with _shared_lock:
-                parent.foreign_child_ns += duration
-        if frame.peak_gpu_bytes is not None:
-            _cuda.fold_peak(parent, frame.peak_gpu_bytes)
-    frame.registry._records.append(frame)
+                extend_union(parent, start, end)
+        else:
+            extend_union(parent, start, end)
+        return
+    tally.outlived += 1
+    if end > parent_end:
+        end = parent_end
+    if end > start:
+        with _shared_lock:
+            grown = extend_union(parent, start, end)
+        parent_tally = parent.registry._tallies.get(parent.name)
+        if parent_tally is not None:
+            parent_tally.self_ns = max(0, parent_tally.self_ns - grown)

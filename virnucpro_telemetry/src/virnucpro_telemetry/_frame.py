@@ -51,8 +51,10 @@ class Frame:
         "sequence",
         "end",
         "active_ns",
-        "child_ns",
-        "foreign_child_ns",
+        "wall_ns",
+        "block_start",
+        "block_end",
+        "prev_end",
         "metrics",
         "peak_gpu_bytes",
         "status",
@@ -62,6 +64,7 @@ class Frame:
         "token",
         "cuda",
         "nvtx",
+        "span",
     )
 
     def __init__(
@@ -94,8 +97,12 @@ class Frame:
         self.sequence = _next_sequence()  # start order, for stages with equal start times
         self.end: int | None = None  # the registry's clock when it ended; None while running
         self.active_ns: int | None = None  # generators: the time inside the body, if not end-start
-        self.child_ns = 0  # time in stages nested directly inside, from the same thread
-        self.foreign_child_ns = 0  # the same from other threads (added under a lock)
+        # The union of the intervals of the stages nested directly inside (any thread or
+        # task), kept by _tally.extend_union: closed blocks, then the frontier block.
+        self.wall_ns = 0
+        self.block_start: int | None = None
+        self.block_end: int | None = None
+        self.prev_end: int | None = None
         self.metrics: dict | None = None  # add_metrics() values
         self.peak_gpu_bytes: int | None = None  # peak allocated GPU memory, own and nested
         self.status = OK  # "ok", "failed" or "skipped"
@@ -105,10 +112,17 @@ class Frame:
         self.token = None  # context frames: the ContextVar token that restores the previous
         self.cuda = None  # torch.cuda when this stage synchronises and tracks memory
         self.nvtx = False  # whether an NVTX range was pushed for this stage
+        self.span = None  # the OpenTelemetry span of this call, when the bridge is on
 
     def duration_ns(self) -> int:
         """The ended stage's time: end minus start, or a generator's time inside its body."""
         return self.end - self.start if self.active_ns is None else self.active_ns
+
+    def children_ns(self) -> int:
+        """The time covered by the stages nested directly inside (their union)."""
+        if self.block_start is None:
+            return self.wall_ns
+        return self.wall_ns + self.block_end - self.block_start
 
     def __repr__(self) -> str:
         return f"<Frame {self.name!r} of origin {self.registry.origin!r}>"
