@@ -26,8 +26,8 @@ from ._errors import TelemetryError
 from ._frame import Frame
 from ._livelog import log_end, log_start, logger
 from ._metrics import add_into, check_metrics
-from ._records import FAILED, SKIPPED
-from ._tally import Tally, extend_union
+from ._records import FAILED, OK, SKIPPED
+from ._tally import Tally, Union, extend_union
 
 _current_get = CURRENT.get
 _current_set = CURRENT.set
@@ -38,6 +38,7 @@ _shared_lock = threading.Lock()  # guards updates made from another thread than 
 # The span bridge (``otel.enable()``): an object with ``start(frame)`` and
 # ``end(frame, error)``, or None. Stages take the full path while one is set.
 BRIDGE: list = [None]
+SHARED = 0  # StageRegistry._solo once two threads recorded into it (thread idents are not 0)
 
 # Logger.isEnabledFor() answers from the logger's per-level cache; reading that cache directly
 # saves a Python call per stage (benchmarks/bench_telemetry.py). A miss (None) falls back to
@@ -112,7 +113,11 @@ def fast_call(name: str, sync_cuda: object, nvtx: bool, wrapped):
             state = thread_state()
         call_top = state.call_top
         context_frame = _current_get()
-        current = innermost(context_frame, call_top) or fallback_frame(state.thread)
+        # innermost(), inlined (benchmarks/bench_telemetry.py).
+        if call_top is not None and call_top.base is context_frame:
+            current = call_top
+        else:
+            current = context_frame or fallback_frame(state.thread)
         level = INFO if current.name is None else DEBUG
         loud = _log_hint(level)
         if loud is None:
@@ -131,7 +136,12 @@ def fast_call(name: str, sync_cuda: object, nvtx: bool, wrapped):
             raise
         frame.end = clock()
         state.call_top = call_top
-        _record(frame)
+        # One Python call less than _record() for a registry only this thread records into
+        # (benchmarks/bench_telemetry.py); _record() notes the thread and takes the lock.
+        if registry._solo == state.thread:
+            _fold(frame, registry)
+        else:
+            _record(frame)
         return result
 
     return timed
@@ -283,58 +293,72 @@ def _finish(frame: Frame, error: BaseException | None) -> None:
 def _record(frame: Frame) -> None:
     """Fold an ended frame into its stage's tally and its parent's children; maybe keep it.
 
-    Until a second thread records into the registry, its tallies are updated without a lock.
+    Until a second thread records into the registry (``_solo`` holds the one thread that did,
+    then ``SHARED``), its tallies are updated without a lock.
     """
     if frame.nvtx:
         _cuda.nvtx_pop()
     registry = frame.registry
-    if registry._owner != frame.thread:
+    if registry._solo != frame.thread:
         _note_thread(registry, frame.thread)
-    if registry._shared:
+    if registry._solo == SHARED:
         with registry._lock:
             _fold(frame, registry)
     else:
         _fold(frame, registry)
 
 
+def _children_of(frame: Frame) -> Union:
+    """The union of ``frame``'s children, created with the first child."""
+    children = frame.children
+    if children is None:
+        children = frame.children = Union(frame.start)
+    return children
+
+
 def _note_thread(registry, thread: int) -> None:
-    """Remember the first thread that records into ``registry``; a second one shares it."""
+    """Remember the first thread that records into ``registry``; a second one makes it shared."""
     with registry._lock:
-        if registry._owner is None:
-            registry._owner = thread
-        elif registry._owner != thread:
-            registry._shared = True
+        registry._solo = thread if registry._solo is None else SHARED
 
 
 def _fold(frame: Frame, registry) -> None:
-    """Update the tally of ``frame``'s stage with the ended call (the caller holds any lock)."""
+    """Update the tally of ``frame``'s stage with the ended call (the caller holds any lock).
+
+    The common case is inlined (benchmarks/bench_telemetry.py): a call with no children
+    that starts after the earlier calls of its stage ended, which extends the union with a
+    new block without calling ``extend_union``.
+    """
     end = frame.end
     active = frame.active_ns
     duration = end - frame.start if active is None else active
     start = end - duration  # a generator's time inside its body, placed at its end
-    tally = registry._tallies.get(frame.name)
-    if tally is None:
-        tally = _new_tally(frame, registry)
-    parent = frame.parent
-    if parent is not None:
-        _fold_into_parent(frame, parent, start, end, tally)
-    if tally.kept < registry.record_limit:
-        tally.kept += 1
+    tally = registry._tallies.get(frame.name) or _new_tally(frame, registry)
+    if frame.parent is not None:
+        _fold_into_parent(frame, frame.parent, start, end, tally)
+    if tally.room:
+        tally.room -= 1
         registry._records.append(frame)
-    if frame.status is SKIPPED:
-        tally.skips += 1
-        tally.reason = frame.reason
+    if frame.status is not OK and _fold_outcome(frame, tally):
         return
     tally.calls += 1
-    children = frame.children_ns()
-    tally.self_ns += duration - children if duration > children else 0
+    children = frame.children
+    if children is None:
+        tally.self_ns += duration
+    else:
+        tally.self_ns += max(0, duration - children.wall())
     if frame.outermost:
         tally.total_ns += duration
-        if start < tally.first_start:
-            tally.first_start = start
-        if extend_union(tally, start, end) != duration:
+        block_end = tally.block_end
+        if start > block_end:
+            tally.wall_ns += block_end - tally.block_start
+            tally.prev_end = block_end
+            tally.block_start = start
+            tally.block_end = end
+        elif extend_union(tally, start, end) != duration:
             tally.overlapped = True
-    if tally.min_ns is None or duration < tally.min_ns:
+            tally.first_start = min(tally.first_start, start)
+    if duration < tally.min_ns:
         tally.min_ns = duration
     if duration > tally.max_ns:
         tally.max_ns = duration
@@ -344,9 +368,17 @@ def _fold(frame: Frame, registry) -> None:
         add_into(tally.metrics, frame.metrics)
     if frame.peak_gpu_bytes is not None:
         _cuda.fold_peak(tally, frame.peak_gpu_bytes)
-    if frame.status is FAILED:
-        tally.failed += 1
-        tally.error_type, tally.error = frame.error_type, frame.error
+
+
+def _fold_outcome(frame: Frame, tally: Tally) -> bool:
+    """Count a failed or skipped call; return True for a skip (which adds nothing else)."""
+    if frame.status == SKIPPED:
+        tally.skips += 1
+        tally.reason = frame.reason
+        return True
+    tally.failed += 1
+    tally.error_type, tally.error = frame.error_type, frame.error
+    return False
 
 
 def _new_tally(frame: Frame, registry) -> Tally:
@@ -354,8 +386,10 @@ def _new_tally(frame: Frame, registry) -> Tally:
     parent = frame.parent
     while parent is not None and parent.name == frame.name:
         parent = parent.parent
-    tally = Tally(frame.name, frame.start, frame.sequence,
-                  None if parent is None else parent.name)
+    active = frame.active_ns
+    start = frame.start if active is None else frame.end - active
+    tally = Tally(frame.name, start, frame.sequence, None if parent is None else parent.name)
+    tally.room = registry.record_limit
     registry._tallies[frame.name] = tally
     return tally
 
@@ -376,16 +410,16 @@ def _fold_into_parent(frame: Frame, parent: Frame, start: int, end: int, tally: 
     if parent_end is None:
         if frame.thread != parent.thread:
             with _shared_lock:
-                extend_union(parent, start, end)
+                extend_union(_children_of(parent), start, end)
         else:
-            extend_union(parent, start, end)
+            extend_union(_children_of(parent), start, end)
         return
     tally.outlived += 1
     if end > parent_end:
         end = parent_end
     if end > start:
         with _shared_lock:
-            grown = extend_union(parent, start, end)
+            grown = extend_union(_children_of(parent), start, end)
         parent_tally = parent.registry._tallies.get(parent.name)
         if parent_tally is not None:
             parent_tally.self_ns = max(0, parent_tally.self_ns - grown)

@@ -24,8 +24,7 @@ _next_sequence = count().__next__
 class Frame:
     """One stage activation: where it records, where it nests, what it added up, how it ended.
 
-    One is created per stage call, so it is a slotted class and ``__init__`` is the one place
-    a frame is built. A frame made without ``under`` is the root frame of ``registry``: its
+    One is created per stage call; ``__init__`` is the one place a frame is built. A frame made without ``under`` is the root frame of ``registry``: its
     ``name`` is None and top-level stages start under it.
 
     Args:
@@ -38,34 +37,25 @@ class Frame:
         previous: call frames only: the thread's previous call frame.
     """
 
-    __slots__ = (
-        "registry",
-        "name",
-        "parent",
-        "outermost",
-        "thread",
-        "log_level",
-        "base",
-        "previous",
-        "start",
-        "sequence",
-        "end",
-        "active_ns",
-        "wall_ns",
-        "block_start",
-        "block_end",
-        "prev_end",
-        "metrics",
-        "peak_gpu_bytes",
-        "status",
-        "error_type",
-        "error",
-        "reason",
-        "token",
-        "cuda",
-        "nvtx",
-        "span",
-    )
+    # What most calls leave as it is lives on the class: a call's frame stores only what
+    # differs (benchmarks/bench_telemetry.py: each attribute set in __init__ costs about as
+    # much as a clock read). CPython keeps such instance attributes inline, without a dict.
+    end: int | None = None  # the registry's clock when it ended; None while running
+    active_ns: int | None = None  # generators: the time inside the body, if not end - start
+    # The union of the intervals of the stages nested directly inside (any thread or task):
+    # a _tally.Union from the first one on.
+    children = None
+    metrics: dict | None = None  # add_metrics() values
+    peak_gpu_bytes: int | None = None  # peak allocated GPU memory, own and nested
+    status = OK  # "ok", "failed" or "skipped"
+    error_type: str | None = None  # a failed stage's exception type and message
+    error: str | None = None
+    reason: str | None = None  # why the stage was skipped
+    token = None  # context frames: the ContextVar token that restores the previous
+    cuda = None  # torch.cuda when this stage synchronises and tracks memory
+    nvtx = False  # whether an NVTX range was pushed for this stage
+    span = None  # the OpenTelemetry span of this call, when the bridge is on
+    start = 0  # the registry's clock when the stage started
 
     def __init__(
         self,
@@ -93,26 +83,7 @@ class Frame:
         self.log_level = log_level
         self.base = base
         self.previous = previous
-        self.start = 0  # the registry's clock when the stage started
         self.sequence = _next_sequence()  # start order, for stages with equal start times
-        self.end: int | None = None  # the registry's clock when it ended; None while running
-        self.active_ns: int | None = None  # generators: the time inside the body, if not end-start
-        # The union of the intervals of the stages nested directly inside (any thread or
-        # task), kept by _tally.extend_union: closed blocks, then the frontier block.
-        self.wall_ns = 0
-        self.block_start: int | None = None
-        self.block_end: int | None = None
-        self.prev_end: int | None = None
-        self.metrics: dict | None = None  # add_metrics() values
-        self.peak_gpu_bytes: int | None = None  # peak allocated GPU memory, own and nested
-        self.status = OK  # "ok", "failed" or "skipped"
-        self.error_type: str | None = None  # a failed stage's exception type and message
-        self.error: str | None = None
-        self.reason: str | None = None  # why the stage was skipped
-        self.token = None  # context frames: the ContextVar token that restores the previous
-        self.cuda = None  # torch.cuda when this stage synchronises and tracks memory
-        self.nvtx = False  # whether an NVTX range was pushed for this stage
-        self.span = None  # the OpenTelemetry span of this call, when the bridge is on
 
     def duration_ns(self) -> int:
         """The ended stage's time: end minus start, or a generator's time inside its body."""
@@ -120,9 +91,8 @@ class Frame:
 
     def children_ns(self) -> int:
         """The time covered by the stages nested directly inside (their union)."""
-        if self.block_start is None:
-            return self.wall_ns
-        return self.wall_ns + self.block_end - self.block_start
+        children = self.children
+        return 0 if children is None else children.wall()
 
     def __repr__(self) -> str:
         return f"<Frame {self.name!r} of origin {self.registry.origin!r}>"

@@ -84,8 +84,9 @@ class StageRegistry(Mapping):
         """Forget every record; the recording code updates ``_tallies`` and ``_records``."""
         self._records: list[Frame] = []
         self._tallies: dict[str, Tally] = {}
-        self._owner: int | None = None  # the first thread that recorded here
-        self._shared = False  # True once a second thread recorded: tallies update under _lock
+        # The one thread that recorded here so far; 0 once a second one did (then tallies are
+        # updated under _lock); None before the first call.
+        self._solo: int | None = None
         self._merged: list[StageRecord] = []
         self._merged_parts: list[dict] = []
         self._merged_rates: dict[str, tuple[str, str]] = {}
@@ -236,7 +237,8 @@ class StageRegistry(Mapping):
         """One part per stage and origin: this registry's tallies, then the merged ones."""
         with self._lock:
             tallies = list(self._tallies.values())
-            local = [tally_part(t, self.origin, self._epoch_s) for t in tallies]
+            local = [tally_part(t, self.origin, self._epoch_s, self.record_limit)
+                     for t in tallies]
         return local + self._merged_parts
 
     def _view(self) -> tuple[list[StageRecord], dict[str, StageStats]]:

@@ -20,7 +20,8 @@ PART_FIELDS = frozenset({
 })
 
 
-def tally_part(tally: Tally, origin: str, epoch_s: Callable[[int], float]) -> dict:
+def tally_part(tally: Tally, origin: str, epoch_s: Callable[[int], float],
+               record_limit: int) -> dict:
     """The part of a local tally, its clock readings turned into epoch seconds."""
     return {
         "name": tally.name,
@@ -29,13 +30,13 @@ def tally_part(tally: Tally, origin: str, epoch_s: Callable[[int], float]) -> di
         "skips": tally.skips,
         "total_s": tally.total_ns / 1e9,
         "self_s": tally.self_ns / 1e9,
-        "min_s": (tally.min_ns or 0) / 1e9,
+        "min_s": (tally.min_ns if tally.calls else 0) / 1e9,
         "max_s": tally.max_ns / 1e9,
         "wall_s": tally.wall() / 1e9,
         "first_start": None if tally.first_start is None else epoch_s(tally.first_start),
-        "last_end": None if tally.block_end is None else epoch_s(tally.block_end),
+        "last_end": epoch_s(tally.block_end) if tally.calls else None,
         "samples": [value / 1e9 for value in tally.samples],
-        "kept": tally.kept,
+        "kept": record_limit - tally.room,
         "outlived": tally.outlived,
         "failed": tally.failed,
         "error_type": tally.error_type,

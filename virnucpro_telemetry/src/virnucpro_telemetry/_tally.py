@@ -20,6 +20,7 @@ import math
 import random
 
 RESERVOIR_SIZE = 1024
+NO_CALL_YET = 1 << 62  # min_ns before the first call: longer than any call
 
 _random = random.Random(0x5EED)  # reproducible sampling; quantiles are estimates anyway
 
@@ -30,7 +31,7 @@ class Tally:
     __slots__ = (
         "name", "calls", "skips", "total_ns", "self_ns", "min_ns", "max_ns", "wall_ns",
         "block_start", "block_end", "first_start", "samples", "next_pick", "skip_weight",
-        "kept", "outlived", "failed", "error_type", "error", "reason", "parent", "metrics",
+        "room", "outlived", "failed", "error_type", "error", "reason", "parent", "metrics",
         "peak_gpu_bytes", "overlapped", "sequence", "prev_end",
     )
 
@@ -42,17 +43,17 @@ class Tally:
         self.skips = 0
         self.total_ns = 0  # summed over outermost calls (thread-seconds)
         self.self_ns = 0  # summed over calls: their time minus their children's union
-        self.min_ns: int | None = None
+        self.min_ns = NO_CALL_YET
         self.max_ns = 0
         self.wall_ns = 0  # union of the calls' intervals, frontier block excluded
-        self.block_start: int | None = None  # the frontier block, see extend_union
-        self.block_end: int | None = None
+        self.block_start = first_start  # the frontier block (empty at first), see extend_union
+        self.block_end = first_start
         self.prev_end: int | None = None  # the end of the block before the frontier
         self.first_start = first_start  # the first call's (or skip's) start
         self.samples: list[int] = []  # the reservoir of call durations
         self.next_pick = 1  # the number (1-based) of the next call offered to the reservoir
         self.skip_weight = 1.0  # algorithm L's running weight
-        self.kept = 0  # records kept for timelines and traces
+        self.room = 0  # how many more calls keep a record (set from the registry's limit)
         self.outlived = 0  # calls that ended after their parent stage had ended
         self.failed = 0
         self.error_type: str | None = None
@@ -86,24 +87,37 @@ class Tally:
 
     def wall(self) -> int:
         """The union of the calls' intervals, in nanoseconds."""
-        if self.block_start is None:
-            return self.wall_ns
+        return self.wall_ns + self.block_end - self.block_start
+
+
+class Union:
+    """The union of a frame's children's intervals: closed blocks, then the frontier block."""
+
+    __slots__ = ("wall_ns", "block_start", "block_end", "prev_end")
+
+    def __init__(self, start: int) -> None:
+        self.wall_ns = 0
+        self.block_start = start
+        self.block_end = start
+        self.prev_end: int | None = None
+
+    def wall(self) -> int:
+        """The length of the union, in nanoseconds."""
         return self.wall_ns + self.block_end - self.block_start
 
 
 def extend_union(holder, start: int, end: int) -> int:
     """Add the interval ``[start, end]`` to ``holder``'s union; return how much it grew.
 
-    ``holder`` has ``wall_ns``, ``block_start``, ``block_end`` and ``prev_end`` (a Tally, or a
-    Frame for its children). The union is exact unless an interval reaches back past the end
+    ``holder`` is a Tally or a Union (``wall_ns``, ``block_start``, ``block_end``,
+    ``prev_end``). The union is exact unless an interval reaches back past the end
     of the block before the frontier (a call that ran across two gaps between earlier calls,
     which all ended before it): that older part is left out.
     """
     block_start = holder.block_start
-    if block_start is None or start > holder.block_end:
-        if block_start is not None:
-            holder.wall_ns += holder.block_end - block_start
-            holder.prev_end = holder.block_end
+    if start > holder.block_end:
+        holder.wall_ns += holder.block_end - block_start
+        holder.prev_end = holder.block_end
         holder.block_start, holder.block_end = start, end
         return end - start
     grown = 0
