@@ -25,7 +25,7 @@ def declare_rate(name: str, rate: str | None, rate_unit: str | None) -> None:
                 f"e.g. rate=\"lines\", rate_unit={rate_unit!r}"
             )
         return
-    for option, value in (("rate", rate), ("rate_unit", rate_unit or rate)):
+    for option, value in (("rate", rate), ("rate_unit", rate if rate_unit is None else rate_unit)):
         if not isinstance(value, str) or not value.strip():
             raise TelemetryError(
                 f"{option}= takes the name of a metric as a non-empty string, e.g. "
