@@ -33,7 +33,7 @@ class SplitFiles(NamedTuple):
     """Its feature file."""
 
 
-@timed_stage("DNABERT-S Feature Extraction")
+@timed_stage("DNABERT-S Feature Extraction", rate="sequences", rate_unit="seq")
 def extract_dnabert_features(
     paths: RunPaths,
     config: PipelineConfig,
@@ -60,7 +60,7 @@ def extract_dnabert_features(
                        make_embedder)
 
 
-@timed_stage("ESM-2 Feature Extraction")
+@timed_stage("ESM-2 Feature Extraction", rate="sequences", rate_unit="seq")
 def extract_esm_features(
     paths: RunPaths,
     config: PipelineConfig,

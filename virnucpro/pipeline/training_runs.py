@@ -30,7 +30,7 @@ from virnucpro.pipeline.definitions import (
 from virnucpro.pipeline.distributed import World
 from virnucpro.pipeline.model_resolution import DEMO_BANNER, resolve_models
 from virnucpro.pipeline.run_lock import output_folder_lock
-from virnucpro.pipeline.run_summary import stage_key_metrics, summary_due
+from virnucpro.pipeline.run_summary import stage_key_metrics, summary_due, with_sequences_processed
 from virnucpro.pipeline.stage_runner import check_input, run_stages
 from virnucpro.pipeline.torchrun import RunHooks, run_launched
 from virnucpro.pipeline.workspace import prepare_output_dir, remove_intermediates
@@ -169,12 +169,12 @@ def _log_summary(registry: StageRegistry, pipeline: Pipeline, title: str,
     if not summary_due(registry):  # stopped in its first stage: the error line says it all
         return
     metrics = stage_key_metrics(registry, pipeline)
-    # Left alone, the library's "Sequences processed" line shows the largest `sequences` count of
-    # any stage, which here mixes GenBank records and frames: a training run's input sequences
-    # are its GenBank records.
+    # A training run's input sequences are its GenBank records, not the largest `sequences`
+    # count of any stage (which here mixes GenBank records and frames).
     if "GenBank records read" in metrics:
         metrics = {"Sequences processed": metrics.pop("GenBank records read"), **metrics}
-    log_summary(registry, title=title, key_metrics={**metrics, **(shown or {})})
+    log_summary(registry, title=title, key_metrics=with_sequences_processed(
+        registry, {**metrics, **(shown or {})}))
 
 
 def _close(paths: DatasetPaths, config: TrainingConfig, models: ResolvedModels | None) -> None:

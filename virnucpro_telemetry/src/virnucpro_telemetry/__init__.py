@@ -41,7 +41,7 @@ from ._stage import add_metrics, skip_stage, stage
 from ._summary import format_summary, log_summary
 from ._trace import trace_events, write_trace
 
-__version__ = "0.3.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "PipelineTelemetry",
