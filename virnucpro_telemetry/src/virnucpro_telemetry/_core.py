@@ -128,20 +128,15 @@ def fast_call(name: str, sync_cuda: object, nvtx: bool, wrapped):
         frame = Frame(registry, name, current, state.thread, 0, context_frame, call_top)
         state.call_top = frame
         clock = registry._clock
-        frame.start = clock()
+        frame.start = start = clock()
         try:
             result = wrapped(*args, **kwargs)
         except BaseException as exc:
             end_stage(frame, error=exc)
             raise
-        frame.end = clock()
+        frame.end = end = clock()
         state.call_top = call_top
-        # One Python call less than _record() for a registry only this thread records into
-        # (benchmarks/bench_telemetry.py); _record() notes the thread and takes the lock.
-        if registry._solo == state.thread:
-            _fold(frame, registry)
-        else:
-            _record(frame)
+        _end_call(frame, registry, start, end, state.thread)
         return result
 
     return timed
@@ -316,6 +311,41 @@ def _children_of(frame: Frame) -> Union:
     return children
 
 
+def _end_call(frame: Frame, registry, start: int, end: int, thread: int) -> None:
+    """Fold a plain function call that returned, as ``_record`` would, on the decorator's path.
+
+    A speed trick (benchmarks/bench_telemetry.py): most calls of a hot stage are outermost,
+    ran no child stage, added no metrics, keep no record (the stage's record cap is reached)
+    and record from the registry's only thread. For those this does ``_fold``'s work with the
+    times the caller already holds, and no lock; any other call goes through ``_record``.
+    """
+    tally = registry._tallies.get(frame.name)
+    if (tally is None or tally.room or registry._solo != thread or frame.children is not None
+            or frame.metrics is not None or not frame.outermost):
+        _record(frame)
+        return
+    duration = end - start
+    if frame.parent is not None:
+        _fold_into_parent(frame, frame.parent, start, end, tally)
+    tally.calls += 1
+    tally.self_ns += duration
+    tally.total_ns += duration
+    block_end = tally.block_end
+    if start > block_end:
+        tally.wall_ns += block_end - tally.block_start
+        tally.prev_end = block_end
+        tally.block_start = start
+        tally.block_end = end
+    elif extend_union(tally, start, end) != duration:
+        tally.overlapped = True
+    if duration < tally.min_ns:
+        tally.min_ns = duration
+    if duration > tally.max_ns:
+        tally.max_ns = duration
+    if tally.calls >= tally.next_pick:
+        tally.sample(duration)
+
+
 def _note_thread(registry, thread: int) -> None:
     """Remember the first thread that records into ``registry``; a second one makes it shared."""
     with registry._lock:
@@ -388,7 +418,7 @@ def _new_tally(frame: Frame, registry) -> Tally:
         parent = parent.parent
     active = frame.active_ns
     start = frame.start if active is None else frame.end - active
-    tally = Tally(frame.name, start, frame.sequence, None if parent is None else parent.name)
+    tally = Tally(frame.name, start, None if parent is None else parent.name)
     tally.room = registry.record_limit
     registry._tallies[frame.name] = tally
     return tally

@@ -12,14 +12,7 @@ ContextVar, so asyncio tasks keep separate stacks across ``await``. Only ``_core
 
 from __future__ import annotations
 
-from itertools import count
-
 from ._records import OK
-
-# Numbers stages in the order they start, process-wide: the tie-break when a coarse or fake
-# clock gives two stages the same start time. (count's __next__ is atomic in CPython.)
-_next_sequence = count().__next__
-
 
 class Frame:
     """One stage activation: where it records, where it nests, what it added up, how it ended.
@@ -83,7 +76,6 @@ class Frame:
         self.log_level = log_level
         self.base = base
         self.previous = previous
-        self.sequence = _next_sequence()  # start order, for stages with equal start times
 
     def duration_ns(self) -> int:
         """The ended stage's time: end minus start, or a generator's time inside its body."""

@@ -19,7 +19,6 @@ from ._tally import Tally
 
 SNAPSHOT_FORMAT = "virnucpro_telemetry.snapshot/1"
 RECORD_LIMIT = 1000  # records kept per stage and origin, by default
-_START_ORDER = attrgetter("start", "sequence")  # of ended frames
 _RECORD_FIELDS = frozenset(StageRecord._fields)
 
 # Every registry alive in this process, so that a forked child can drop its parent's records.
@@ -249,9 +248,7 @@ class StageRegistry(Mapping):
         if cache is not None and cache[0] == key:
             return cache[1], cache[2]
         pid = os.getpid()
-        # Local calls in start order, clock ties broken by the order they started; merged
-        # records keep their own order among equal start times (the sort is stable).
-        local = sorted(self._records[: key[1]], key=_START_ORDER)
+        local = _in_start_order(self._records[: key[1]])
         records = [self._local_record(frame, pid) for frame in local]
         records.extend(self._merged[: key[2]])
         records.sort(key=attrgetter("start"))
@@ -261,13 +258,17 @@ class StageRegistry(Mapping):
 
     def _stats(self, records: list[StageRecord]) -> dict[str, StageStats]:
         """Per-stage StageStats in order of first start (first record or skip)."""
-        order = {name: (self._epoch_s(t.first_start), t.sequence)
-                 for name, t in list(self._tallies.items())}
+        rank: dict[str, int] = {}
+        for number, record in enumerate(records):
+            rank.setdefault(record.name, number)
+        order: dict[str, tuple] = {}
         groups: dict[str, list[dict]] = {}
         for part in self._parts():
             groups.setdefault(part["name"], []).append(part)
-            first = (part["first_start"], float("inf"))
-            if part["first_start"] is not None and first < order.get(part["name"], first):
+            if part["first_start"] is None:
+                continue
+            first = (part["first_start"], rank.get(part["name"], len(records)))
+            if part["name"] not in order or first < order[part["name"]]:
                 order[part["name"]] = first
         by_name: dict[str, list[StageRecord]] = {}
         for record in records:
@@ -298,6 +299,27 @@ class StageRegistry(Mapping):
             metrics=dict(frame.metrics or {}),
             peak_gpu_bytes=frame.peak_gpu_bytes,
         )
+
+
+def _in_start_order(frames: list[Frame]) -> list[Frame]:
+    """Ended frames in order of start; among equal clock readings, as the stages nest.
+
+    Frames are kept in the order they ended, so a tie is broken by the path of end positions
+    from the outermost kept enclosing frame down: an enclosing stage comes before the stages
+    inside it, and those before a later sibling of it.
+    """
+    position = {id(frame): number for number, frame in enumerate(frames)}
+    unknown = len(frames)  # an enclosing frame that kept no record (or is still running)
+
+    def key(frame: Frame) -> tuple:
+        path = []
+        ancestor = frame
+        while ancestor is not None:
+            path.append(position.get(id(ancestor), unknown))
+            ancestor = ancestor.parent
+        return frame.start, path[::-1]
+
+    return sorted(frames, key=key)
 
 
 def _unknown_stage_message(name: object, stats: Mapping[str, object]) -> str:

@@ -71,7 +71,7 @@ def records_part(records: list[StageRecord]) -> dict:
         "min_s": min(durations, default=0.0),
         "max_s": max(durations, default=0.0),
         "wall_s": union_seconds(spans),
-        "first_start": min((s for s, _ in spans), default=None),
+        "first_start": min([s for s, _ in spans] + [r.start for r in skips], default=None),
         "last_end": max((e for _, e in spans), default=None),
         "samples": durations,
         "kept": len(records),

@@ -32,13 +32,11 @@ class Tally:
         "name", "calls", "skips", "total_ns", "self_ns", "min_ns", "max_ns", "wall_ns",
         "block_start", "block_end", "first_start", "samples", "next_pick", "skip_weight",
         "room", "outlived", "failed", "error_type", "error", "reason", "parent", "metrics",
-        "peak_gpu_bytes", "overlapped", "sequence", "prev_end",
+        "peak_gpu_bytes", "overlapped", "prev_end",
     )
 
-    def __init__(self, name: str, first_start: int, sequence: int = 0,
-                 parent: str | None = None) -> None:
+    def __init__(self, name: str, first_start: int, parent: str | None = None) -> None:
         self.name = name
-        self.sequence = sequence  # start order of the first call, for equal start times
         self.calls = 0  # calls that ran (failed ones too)
         self.skips = 0
         self.total_ns = 0  # summed over outermost calls (thread-seconds)
