@@ -10,8 +10,7 @@ import threading
 
 import pytest
 
-from virnucpro_telemetry import StageRegistry, format_summary, stage, use_registry
-from virnucpro_telemetry import _registry
+from virnucpro_telemetry import StageRegistry, _registry, format_summary, stage, use_registry
 
 T0_NS = 1_700_000_000 * 10**9
 

@@ -2,8 +2,6 @@
 
 import logging
 
-import pytest
-
 from virnucpro_telemetry import _summary, log_summary, stage
 
 

@@ -316,34 +316,17 @@ def _end_call(frame: Frame, registry, start: int, end: int, thread: int) -> None
 
     A speed trick (benchmarks/bench_telemetry.py): most calls of a hot stage are outermost,
     ran no child stage, added no metrics, keep no record (the stage's record cap is reached)
-    and record from the registry's only thread. For those this does ``_fold``'s work with the
-    times the caller already holds, and no lock; any other call goes through ``_record``.
+    and record from the registry's only thread. For those this skips ``_fold``'s checks and
+    lock, with the times the caller already holds; any other call goes through ``_record``.
     """
     tally = registry._tallies.get(frame.name)
     if (tally is None or tally.room or registry._solo != thread or frame.children is not None
             or frame.metrics is not None or not frame.outermost):
         _record(frame)
         return
-    duration = end - start
     if frame.parent is not None:
         _fold_into_parent(frame, frame.parent, start, end, tally)
-    tally.calls += 1
-    tally.self_ns += duration
-    tally.total_ns += duration
-    block_end = tally.block_end
-    if start > block_end:
-        tally.wall_ns += block_end - tally.block_start
-        tally.prev_end = block_end
-        tally.block_start = start
-        tally.block_end = end
-    elif extend_union(tally, start, end) != duration:
-        tally.overlapped = True
-    if duration < tally.min_ns:
-        tally.min_ns = duration
-    if duration > tally.max_ns:
-        tally.max_ns = duration
-    if tally.calls >= tally.next_pick:
-        tally.sample(duration)
+    _fold_times(tally, start, end, end - start, 0, True)
 
 
 def _note_thread(registry, thread: int) -> None:
@@ -353,12 +336,7 @@ def _note_thread(registry, thread: int) -> None:
 
 
 def _fold(frame: Frame, registry) -> None:
-    """Update the tally of ``frame``'s stage with the ended call (the caller holds any lock).
-
-    The common case is inlined (benchmarks/bench_telemetry.py): a call with no children
-    that starts after the earlier calls of its stage ended, which extends the union with a
-    new block without calling ``extend_union``.
-    """
+    """Update the tally of ``frame``'s stage with the ended call (the caller holds any lock)."""
     end = frame.end
     active = frame.active_ns
     duration = end - frame.start if active is None else active
@@ -371,13 +349,23 @@ def _fold(frame: Frame, registry) -> None:
         registry._records.append(frame)
     if frame.status is not OK and _fold_outcome(frame, tally):
         return
+    _fold_times(tally, start, end, duration, frame.children_ns(), frame.outermost)
+    if frame.metrics:
+        add_into(tally.metrics, frame.metrics)
+    if frame.peak_gpu_bytes is not None:
+        _cuda.fold_peak(tally, frame.peak_gpu_bytes)
+
+
+def _fold_times(tally: Tally, start: int, end: int, duration: int, children: int,
+                outermost: bool) -> None:
+    """Count one call of ``duration`` (``children`` of it in nested stages) into ``tally``.
+
+    A call that starts after the earlier calls of its stage ended opens a new block of the
+    union inline, without calling ``extend_union`` (benchmarks/bench_telemetry.py).
+    """
     tally.calls += 1
-    children = frame.children
-    if children is None:
-        tally.self_ns += duration
-    else:
-        tally.self_ns += max(0, duration - children.wall())
-    if frame.outermost:
+    tally.self_ns += duration - children if duration > children else 0
+    if outermost:
         tally.total_ns += duration
         block_end = tally.block_end
         if start > block_end:
@@ -385,19 +373,17 @@ def _fold(frame: Frame, registry) -> None:
             tally.prev_end = block_end
             tally.block_start = start
             tally.block_end = end
-        elif extend_union(tally, start, end) != duration:
-            tally.overlapped = True
-            tally.first_start = min(tally.first_start, start)
+        else:
+            if extend_union(tally, start, end) != duration:
+                tally.overlapped = True
+            if start < tally.first_start:
+                tally.first_start = start
     if duration < tally.min_ns:
         tally.min_ns = duration
     if duration > tally.max_ns:
         tally.max_ns = duration
     if tally.calls >= tally.next_pick:
         tally.sample(duration)
-    if frame.metrics:
-        add_into(tally.metrics, frame.metrics)
-    if frame.peak_gpu_bytes is not None:
-        _cuda.fold_peak(tally, frame.peak_gpu_bytes)
 
 
 def _fold_outcome(frame: Frame, tally: Tally) -> bool:

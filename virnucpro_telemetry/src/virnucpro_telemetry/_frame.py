@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from ._records import OK
 
+
 class Frame:
     """One stage activation: where it records, where it nests, what it added up, how it ended.
 
-    One is created per stage call; ``__init__`` is the one place a frame is built. A frame made without ``under`` is the root frame of ``registry``: its
-    ``name`` is None and top-level stages start under it.
+    One is created per stage call; ``__init__`` is the one place a frame is built. A frame
+    made without ``under`` is the root frame of ``registry``: its ``name`` is None and
+    top-level stages start under it.
 
     Args:
         registry: the StageRegistry the frame records into.

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-
 OK = "ok"
 FAILED = "failed"
 SKIPPED = "skipped"
@@ -43,9 +42,9 @@ class StageStats:
     ``per_origin`` splits ``total_s`` by origin (process or rank). ``mean_s``, ``min_s``,
     ``max_s``, ``median_s`` and ``p95_s`` describe single calls (the quantiles are estimated
     from a sample of at most 1,024 calls, exact below that). ``concurrent`` tells whether two
-    calls of one origin ever ran at the same time, ``side_by_side`` whether two origins did, ``outlived``
-    how many calls ended after their parent stage. ``rate`` is the metric whose per-second
-    rate the summary shows, ``rate_unit`` the word shown before ``/s``.
+    calls of one origin ever ran at the same time, ``side_by_side`` whether two origins did,
+    ``outlived`` how many calls ended after their parent stage. ``rate`` is the metric whose
+    per-second rate the summary shows, ``rate_unit`` the word shown before ``/s``.
     """
 
     name: str

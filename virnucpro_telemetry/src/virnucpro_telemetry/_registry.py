@@ -200,7 +200,7 @@ class StageRegistry(Mapping):
         ]
         covered = {(p["origin"], p["name"]) for p in parts}
         rebuilt: dict[tuple[str, str], list[StageRecord]] = {}
-        for record, raw in zip(merged, records):
+        for record, raw in zip(merged, records, strict=True):
             if (raw["origin"], record.name) not in covered:
                 rebuilt.setdefault((record.origin, record.name), []).append(record)
         parts = [{**p, "origin": origin or p["origin"], "samples": list(p["samples"]),
