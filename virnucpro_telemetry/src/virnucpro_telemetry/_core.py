@@ -364,9 +364,12 @@ def _fold_times(tally: Tally, start: int, end: int, duration: int, children: int
     union inline, without calling ``extend_union`` (benchmarks/bench_telemetry.py).
     """
     tally.calls += 1
-    tally.self_ns += duration - children if duration > children else 0
-    if outermost:
-        tally.total_ns += duration
+    tally.sum_ns += duration
+    if children:
+        tally.nested_ns += children if duration > children else duration
+    if not outermost:
+        tally.inner_ns += duration
+    else:
         block_end = tally.block_end
         if start > block_end:
             tally.wall_ns += block_end - tally.block_start
@@ -438,4 +441,4 @@ def _fold_into_parent(frame: Frame, parent: Frame, start: int, end: int, tally: 
             grown = extend_union(_children_of(parent), start, end)
         parent_tally = parent.registry._tallies.get(parent.name)
         if parent_tally is not None:
-            parent_tally.self_ns = max(0, parent_tally.self_ns - grown)
+            parent_tally.nested_ns += grown

@@ -51,6 +51,8 @@ class Frame:
     nvtx = False  # whether an NVTX range was pushed for this stage
     span = None  # the OpenTelemetry span of this call, when the bridge is on
     start = 0  # the registry's clock when the stage started
+    # False when an enclosing frame runs the same stage: a recursive call counts once.
+    outermost = True
 
     def __init__(
         self,
@@ -66,8 +68,6 @@ class Frame:
         self.name = name
         # The enclosing stage, or None for a top-level stage (one started under a root frame).
         self.parent = None if under is None or under.name is None else under
-        # False when an enclosing frame runs the same stage: a recursive call counts once.
-        self.outermost = True
         ancestor = self.parent
         while ancestor is not None:
             if ancestor.name == name:
@@ -90,3 +90,4 @@ class Frame:
 
     def __repr__(self) -> str:
         return f"<Frame {self.name!r} of origin {self.registry.origin!r}>"
+

@@ -29,7 +29,7 @@ class Tally:
     """The running statistics of one stage in one origin (clock times in nanoseconds)."""
 
     __slots__ = (
-        "name", "calls", "skips", "total_ns", "self_ns", "min_ns", "max_ns", "wall_ns",
+        "name", "calls", "skips", "sum_ns", "inner_ns", "nested_ns", "min_ns", "max_ns", "wall_ns",
         "block_start", "block_end", "first_start", "samples", "next_pick", "skip_weight",
         "room", "outlived", "failed", "error_type", "error", "reason", "parent", "metrics",
         "peak_gpu_bytes", "overlapped", "prev_end",
@@ -39,8 +39,11 @@ class Tally:
         self.name = name
         self.calls = 0  # calls that ran (failed ones too)
         self.skips = 0
-        self.total_ns = 0  # summed over outermost calls (thread-seconds)
-        self.self_ns = 0  # summed over calls: their time minus their children's union
+        # Summed over calls: their time, that of recursive (not outermost) calls, and that of
+        # their children's unions. Total time is sum - inner, self time sum - nested.
+        self.sum_ns = 0
+        self.inner_ns = 0
+        self.nested_ns = 0
         self.min_ns = NO_CALL_YET
         self.max_ns = 0
         self.wall_ns = 0  # union of the calls' intervals, frontier block excluded
