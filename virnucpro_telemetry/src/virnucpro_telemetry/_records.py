@@ -42,7 +42,8 @@ class StageStats:
     ``per_origin`` splits ``total_s`` by origin (process or rank). ``mean_s``, ``min_s``,
     ``max_s``, ``median_s`` and ``p95_s`` describe single calls (the quantiles are estimated
     from a sample of at most 1,024 calls, exact below that). ``concurrent`` tells whether two
-    calls of one origin ever ran at the same time, ``side_by_side`` whether two origins did,
+    calls of one origin ever ran at the same time, ``side_by_side`` whether its origins' runs
+    overlapped in time (ranks, a pool's workers; not shards run one after another),
     ``outlived`` how many calls ended after their parent stage. ``rate`` is the metric whose
     per-second rate the summary shows, ``rate_unit`` the word shown before ``/s``.
     """

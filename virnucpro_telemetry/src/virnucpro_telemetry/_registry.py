@@ -274,8 +274,9 @@ class StageRegistry(Mapping):
         for record in records:
             by_name.setdefault(record.name, []).append(record)
         rates = self._rates()
+        spans = _origin_spans(part for group in groups.values() for part in group)
         names = sorted(groups, key=lambda name: order.get(name, (float("inf"), 0)))
-        return {name: combine(groups[name], by_name.get(name, []), rates.get(name))
+        return {name: combine(groups[name], by_name.get(name, []), rates.get(name), spans)
                 for name in names}
 
     def _local_record(self, frame: Frame, pid: int) -> StageRecord:
@@ -299,6 +300,18 @@ class StageRegistry(Mapping):
             metrics=dict(frame.metrics or {}),
             peak_gpu_bytes=frame.peak_gpu_bytes,
         )
+
+
+def _origin_spans(parts) -> dict[str, tuple[float, float]]:
+    """Each origin's first start and last end over all of its stages' calls."""
+    spans: dict[str, tuple[float, float]] = {}
+    for part in parts:
+        if not part["calls"]:
+            continue
+        origin = part["origin"]
+        first, last = spans.get(origin, (part["first_start"], part["last_end"]))
+        spans[origin] = (min(first, part["first_start"]), max(last, part["last_end"]))
+    return spans
 
 
 def _in_start_order(frames: list[Frame]) -> list[Frame]:

@@ -87,8 +87,14 @@ def records_part(records: list[StageRecord]) -> dict:
     }
 
 
-def combine(parts: list[dict], records: list[StageRecord], rate: tuple | None) -> StageStats:
-    """The StageStats of one stage from its parts (one per origin) and its kept records."""
+def combine(parts: list[dict], records: list[StageRecord], rate: tuple | None,
+            origin_spans: dict[str, tuple[float, float]]) -> StageStats:
+    """The StageStats of one stage from its parts (one per origin) and its kept records.
+
+    ``origin_spans`` gives each origin's first start and last end over all of its stages: the
+    stage's origins ran side by side when those overlap (ranks launched together, workers of
+    a pool), not when they took turns (shards run one after another).
+    """
     ran = [p for p in parts if p["calls"]]
     calls = sum(p["calls"] for p in parts)
     total = sum(p["total_s"] for p in parts)
@@ -99,7 +105,9 @@ def combine(parts: list[dict], records: list[StageRecord], rate: tuple | None) -
     for part in parts:
         add_into(metrics, part["metrics"])
     peaks = [p["peak_gpu_bytes"] for p in parts if p["peak_gpu_bytes"] is not None]
-    wall, side_by_side = _wall_over_origins(ran, records)
+    wall = _wall_over_origins(ran, records)
+    side_by_side = _overlapping([origin_spans[p["origin"]] for p in ran
+                                 if p["origin"] in origin_spans])
     return StageStats(
         name=parts[0]["name"],
         calls=calls,
@@ -130,23 +138,27 @@ def combine(parts: list[dict], records: list[StageRecord], rate: tuple | None) -
     )
 
 
-def _wall_over_origins(parts: list[dict], records: list[StageRecord]) -> tuple[float, bool]:
-    """The stage's wall time over its origins, and whether two origins ran side by side.
+def _wall_over_origins(parts: list[dict], records: list[StageRecord]) -> float:
+    """The stage's wall time over its origins (the union of their calls on the run's clock).
 
-    Origins whose first-to-last spans do not overlap add up. Where they overlap, the union is
-    taken over the kept records when every call was kept, else over the spans themselves.
+    Origins whose first-to-last spans of this stage do not overlap add up. Where they overlap,
+    the union is taken over the kept records when every call was kept, else over the spans.
     """
     if len(parts) < 2:
-        return (parts[0]["wall_s"] if parts else 0.0), False
-    spans = sorted((p["first_start"], p["last_end"]) for p in parts)
-    side_by_side = any(spans[i + 1][0] < spans[i][1] for i in range(len(spans) - 1))
-    if not side_by_side:
-        return sum(p["wall_s"] for p in parts), False
+        return parts[0]["wall_s"] if parts else 0.0
+    spans = [(p["first_start"], p["last_end"]) for p in parts]
+    if not _overlapping(spans):
+        return sum(p["wall_s"] for p in parts)
     if all(p["kept"] >= p["calls"] + p["skips"] for p in parts):
-        kept = [(r.end - r.duration_s, r.end) for r in records
-                if r.status != SKIPPED and r.outermost]
-        return union_seconds(kept), True
-    return union_seconds(spans), True
+        return union_seconds((r.end - r.duration_s, r.end) for r in records
+                             if r.status != SKIPPED and r.outermost)
+    return union_seconds(spans)
+
+
+def _overlapping(spans: list[tuple[float, float]]) -> bool:
+    """Whether any two of the ``(start, end)`` spans overlap."""
+    ordered = sorted(spans)
+    return any(ordered[i + 1][0] < ordered[i][1] for i in range(len(ordered) - 1))
 
 
 def union_seconds(intervals: Iterable[tuple[float, float]]) -> float:
