@@ -136,7 +136,18 @@ def fast_call(name: str, sync_cuda: object, nvtx: bool, wrapped):
             raise
         frame.end = end = clock()
         state.call_top = call_top
-        _end_call(frame, registry, start, end, state.thread)
+        # A plain call (see _record) whose stage keeps no more records, in a registry only
+        # this thread records into, is folded here without _record's checks and lock: one
+        # Python call instead of three (benchmarks/bench_telemetry.py).
+        tally = registry._tallies.get(name)
+        if (tally is None or tally.room or registry._solo != state.thread
+                or frame.children is not None or frame.metrics is not None
+                or not frame.outermost):
+            _record(frame)
+        else:
+            if frame.parent is not None:
+                _fold_into_parent(frame, frame.parent, start, end, tally)
+            _fold_times(tally, start, end, end - start, 0, True)
         return result
 
     return timed
@@ -309,24 +320,6 @@ def _children_of(frame: Frame) -> Union:
     if children is None:
         children = frame.children = Union(frame.start)
     return children
-
-
-def _end_call(frame: Frame, registry, start: int, end: int, thread: int) -> None:
-    """Fold a plain function call that returned, as ``_record`` would, on the decorator's path.
-
-    A speed trick (benchmarks/bench_telemetry.py): most calls of a hot stage are outermost,
-    ran no child stage, added no metrics, keep no record (the stage's record cap is reached)
-    and record from the registry's only thread. For those this skips ``_fold``'s checks and
-    lock, with the times the caller already holds; any other call goes through ``_record``.
-    """
-    tally = registry._tallies.get(frame.name)
-    if (tally is None or tally.room or registry._solo != thread or frame.children is not None
-            or frame.metrics is not None or not frame.outermost):
-        _record(frame)
-        return
-    if frame.parent is not None:
-        _fold_into_parent(frame, frame.parent, start, end, tally)
-    _fold_times(tally, start, end, end - start, 0, True)
 
 
 def _note_thread(registry, thread: int) -> None:
