@@ -57,7 +57,9 @@ def test_the_trace_is_json_with_tracks_and_nesting(tmp_path, clock):
     assert len(threads) == 3  # main's two threads and the worker's
     outer, inner = slices["Outer"], slices["Inner"]
     assert inner["tid"] == outer["tid"]
-    assert outer["ts"] <= inner["ts"] and inner["ts"] + inner["dur"] <= outer["ts"] + outer["dur"]
+    # Times are rounded to the nanosecond (0.001 us); the sums below to float precision.
+    assert outer["ts"] <= inner["ts"]
+    assert inner["ts"] + inner["dur"] <= outer["ts"] + outer["dur"] + 1e-6
     assert inner["dur"] == pytest.approx(0.3e6) and outer["dur"] == pytest.approx(0.4e6)
     assert slices["Broken"]["args"]["status"] == "failed"
     assert slices["Broken"]["args"]["error"] == "ValueError: bad record 7"
