@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from logging import DEBUG, INFO
 
 from . import _cuda
@@ -27,9 +28,12 @@ from ._frame import Frame
 from ._livelog import log_end, log_start, logger
 from ._metrics import add_into, check_metrics
 from ._records import FAILED, OK, SKIPPED
-from ._tally import Tally, Union, extend_union
+from ._tally import PENDING_LIMIT, Tally, Union, extend_union, fold_pending, fold_times
 
 _current_get = CURRENT.get
+_bare_frame = object.__new__
+# Clocks that never go back (time.get_clock_info): deferred calls of one thread never overlap.
+MONOTONIC_CLOCKS = (time.perf_counter_ns, time.monotonic_ns)
 _current_set = CURRENT.set
 _modules = sys.modules
 _is_enabled_for = logger.isEnabledFor
@@ -101,8 +105,9 @@ def fast_call(name: str, sync_cuda: object, nvtx: bool, wrapped):
 
     This is the decorator's hot path (benchmarks/bench_telemetry.py): each extra Python call
     costs about as much as a clock read, so the common case (no live log line, no CUDA, no
-    NVTX) pushes a call frame and reads the clock inline instead of going through
-    ``open_stage`` and ``close_stage``; anything else goes through ``call_in_full``.
+    span) pushes a call frame and reads the clock inline instead of going through
+    ``open_stage`` and ``close_stage``; anything else goes through ``call_in_full``. A stage
+    with an NVTX range always does (the decorator does not use this function for it).
     """
     gpu_possible = sync_cuda is not False
 
@@ -118,14 +123,21 @@ def fast_call(name: str, sync_cuda: object, nvtx: bool, wrapped):
             current = call_top
         else:
             current = context_frame or fallback_frame(state.thread)
-        level = INFO if current.name is None else DEBUG
-        loud = _log_hint(level)
-        if loud is None:
-            loud = _is_enabled_for(level)
-        if loud or nvtx or BRIDGE[0] is not None or (gpu_possible and "torch" in _modules):
+        # INFO off means DEBUG off too: one cache look-up answers for a top-level stage (INFO)
+        # and a nested one (DEBUG) alike (benchmarks/bench_telemetry.py).
+        if ((_log_hint(INFO) is not False and _is_loud(current)) or BRIDGE[0] is not None
+                or (gpu_possible and "torch" in _modules)):
             return call_in_full(name, sync_cuda, nvtx, wrapped, args, kwargs)
         registry = current.registry
-        frame = Frame(registry, name, current, state.thread, 0, context_frame, call_top)
+        if current.name is None:
+            # Frame(registry, name, current, ...) for a top-level stage, without the class call
+            # (benchmarks/bench_telemetry.py: it halves the cost of building the frame).
+            frame = _bare_frame(Frame)
+            frame.registry, frame.name, frame.parent = registry, name, None
+            frame.thread, frame.log_level, frame.base = state.thread, 0, context_frame
+            frame.previous, frame.end = call_top, None
+        else:
+            frame = Frame(registry, name, current, state.thread, 0, context_frame, call_top)
         state.call_top = frame
         clock = registry._clock
         frame.start = start = clock()
@@ -147,10 +159,21 @@ def fast_call(name: str, sync_cuda: object, nvtx: bool, wrapped):
         else:
             if frame.parent is not None:
                 _fold_into_parent(frame, frame.parent, start, end, tally)
-            _fold_times(tally, start, end, end - start, 0, True)
+            # Counted later, in a batch (benchmarks/bench_telemetry.py): see fold_pending.
+            pending = tally.pending
+            pending.append(end - start)
+            pending.append(end)
+            if len(pending) >= PENDING_LIMIT:
+                with registry._lock:
+                    fold_pending(tally)
         return result
 
     return timed
+
+
+def _is_loud(current: Frame) -> bool:
+    """Whether a stage started under ``current`` writes live log lines (INFO at top level)."""
+    return _is_enabled_for(INFO if current.name is None else DEBUG)
 
 
 def call_in_full(name: str, sync_cuda: object, nvtx: bool, wrapped, args, kwargs):
@@ -300,14 +323,16 @@ def _record(frame: Frame) -> None:
     """Fold an ended frame into its stage's tally and its parent's children; maybe keep it.
 
     Until a second thread records into the registry (``_solo`` holds the one thread that did,
-    then ``SHARED``), its tallies are updated without a lock.
+    then ``SHARED``), its tallies are updated without a lock, except to count deferred calls
+    (``Tally.pending`` is folded only under the registry's lock, also by readers).
     """
     if frame.nvtx:
         _cuda.nvtx_pop()
     registry = frame.registry
     if registry._solo != frame.thread:
         _note_thread(registry, frame.thread)
-    if registry._solo == SHARED:
+    tally = registry._tallies.get(frame.name)
+    if registry._solo == SHARED or (tally is not None and tally.pending):
         with registry._lock:
             _fold(frame, registry)
     else:
@@ -335,6 +360,8 @@ def _fold(frame: Frame, registry) -> None:
     duration = end - frame.start if active is None else active
     start = end - duration  # a generator's time inside its body, placed at its end
     tally = registry._tallies.get(frame.name) or _new_tally(frame, registry)
+    if tally.pending:
+        fold_pending(tally)  # the deferred calls ended first
     if frame.parent is not None:
         _fold_into_parent(frame, frame.parent, start, end, tally)
     if tally.room:
@@ -342,44 +369,11 @@ def _fold(frame: Frame, registry) -> None:
         registry._records.append(frame)
     if frame.status is not OK and _fold_outcome(frame, tally):
         return
-    _fold_times(tally, start, end, duration, frame.children_ns(), frame.outermost)
+    fold_times(tally, start, end, duration, frame.children_ns(), frame.outermost)
     if frame.metrics:
         add_into(tally.metrics, frame.metrics)
     if frame.peak_gpu_bytes is not None:
         _cuda.fold_peak(tally, frame.peak_gpu_bytes)
-
-
-def _fold_times(tally: Tally, start: int, end: int, duration: int, children: int,
-                outermost: bool) -> None:
-    """Count one call of ``duration`` (``children`` of it in nested stages) into ``tally``.
-
-    A call that starts after the earlier calls of its stage ended opens a new block of the
-    union inline, without calling ``extend_union`` (benchmarks/bench_telemetry.py).
-    """
-    tally.calls += 1
-    tally.sum_ns += duration
-    if children:
-        tally.nested_ns += children if duration > children else duration
-    if not outermost:
-        tally.inner_ns += duration
-    else:
-        block_end = tally.block_end
-        if start > block_end:
-            tally.wall_ns += block_end - tally.block_start
-            tally.prev_end = block_end
-            tally.block_start = start
-            tally.block_end = end
-        else:
-            if extend_union(tally, start, end) != duration:
-                tally.overlapped = True
-            if start < tally.first_start:
-                tally.first_start = start
-    if duration < tally.min_ns:
-        tally.min_ns = duration
-    if duration > tally.max_ns:
-        tally.max_ns = duration
-    if tally.calls >= tally.next_pick:
-        tally.sample(duration)
 
 
 def _fold_outcome(frame: Frame, tally: Tally) -> bool:
@@ -402,6 +396,7 @@ def _new_tally(frame: Frame, registry) -> Tally:
     start = frame.start if active is None else frame.end - active
     tally = Tally(frame.name, start, None if parent is None else parent.name)
     tally.room = registry.record_limit
+    tally.monotonic = registry._clock in MONOTONIC_CLOCKS
     registry._tallies[frame.name] = tally
     return tally
 

@@ -64,7 +64,7 @@ def timed_stage(
     def decorate(func: Callable) -> Callable:
         _set_stage_name(func, name)
         kind = _kind(func)
-        if kind == "sync" and enabled is True and inspect.isfunction(func):
+        if kind == "sync" and enabled is True and not use_nvtx and inspect.isfunction(func):
             # A plain function, as functools.wraps makes: it binds, pickles and copies exactly
             # like the function it wraps, and a method call costs no extra binding step.
             return update_wrapper(fast_call(name, sync_cuda, use_nvtx, func), func)

@@ -32,10 +32,12 @@ class Frame:
         previous: call frames only: the thread's previous call frame.
     """
 
-    # What most calls leave as it is lives on the class: a call's frame stores only what
-    # differs (benchmarks/bench_telemetry.py: each attribute set in __init__ costs about as
-    # much as a clock read). CPython keeps such instance attributes inline, without a dict.
-    end: int | None = None  # the registry's clock when it ended; None while running
+    # What every call sets lives in slots; what most calls leave as it is lives on the class,
+    # and a frame that changes it gets a __dict__ (benchmarks/bench_telemetry.py: slots make
+    # building a frame about twice as fast as instance attributes).
+    __slots__ = ("registry", "name", "parent", "thread", "log_level", "base", "previous",
+                 "start", "end", "__dict__")
+
     active_ns: int | None = None  # generators: the time inside the body, if not end - start
     # The union of the intervals of the stages nested directly inside (any thread or task):
     # a _tally.Union from the first one on.
@@ -50,7 +52,6 @@ class Frame:
     cuda = None  # torch.cuda when this stage synchronises and tracks memory
     nvtx = False  # whether an NVTX range was pushed for this stage
     span = None  # the OpenTelemetry span of this call, when the bridge is on
-    start = 0  # the registry's clock when the stage started
     # False when an enclosing frame runs the same stage: a recursive call counts once.
     outermost = True
 
@@ -78,6 +79,8 @@ class Frame:
         self.log_level = log_level
         self.base = base
         self.previous = previous
+        self.start = 0  # the registry's clock when the stage started
+        self.end: int | None = None  # the registry's clock when it ended; None while running
 
     def duration_ns(self) -> int:
         """The ended stage's time: end minus start, or a generator's time inside its body."""

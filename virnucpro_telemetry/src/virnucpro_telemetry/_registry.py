@@ -15,7 +15,7 @@ from ._errors import TelemetryError
 from ._frame import Frame
 from ._records import StageRecord, StageStats
 from ._stats import PART_FIELDS, combine, records_part, tally_part
-from ._tally import Tally
+from ._tally import Tally, fold_pending
 
 SNAPSHOT_FORMAT = "virnucpro_telemetry.snapshot/1"
 RECORD_LIMIT = 1000  # records kept per stage and origin, by default
@@ -236,12 +236,17 @@ class StageRegistry(Mapping):
         """One part per stage and origin: this registry's tallies, then the merged ones."""
         with self._lock:
             tallies = list(self._tallies.values())
+            for tally in tallies:
+                fold_pending(tally)
             local = [tally_part(t, self.origin, self._epoch_s, self.record_limit)
                      for t in tallies]
         return local + self._merged_parts
 
     def _view(self) -> tuple[list[StageRecord], dict[str, StageStats]]:
         """Records and stats, recomputed only when something was recorded since last time."""
+        with self._lock:
+            for tally in list(self._tallies.values()):
+                fold_pending(tally)
         key = (self._generation, len(self._records), len(self._merged), self.origin,
                tuple(t.calls + t.skips for t in list(self._tallies.values())))
         cache = self._cache

@@ -18,9 +18,13 @@ from __future__ import annotations
 
 import math
 import random
+from operator import gt, sub
 
 RESERVOIR_SIZE = 1024
 NO_CALL_YET = 1 << 62  # min_ns before the first call: longer than any call
+# Clock readings of deferred calls (two per call) a tally holds before the recording thread
+# folds them (see fold_pending): about 200 KiB per busy stage at most.
+PENDING_LIMIT = 4096
 
 _random = random.Random(0x5EED)  # reproducible sampling; quantiles are estimates anyway
 
@@ -32,7 +36,7 @@ class Tally:
         "name", "calls", "skips", "sum_ns", "inner_ns", "nested_ns", "min_ns", "max_ns", "wall_ns",
         "block_start", "block_end", "first_start", "samples", "next_pick", "skip_weight",
         "room", "outlived", "failed", "error_type", "error", "reason", "parent", "metrics",
-        "peak_gpu_bytes", "overlapped", "prev_end",
+        "peak_gpu_bytes", "overlapped", "prev_end", "pending", "monotonic",
     )
 
     def __init__(self, name: str, first_start: int, parent: str | None = None) -> None:
@@ -64,6 +68,11 @@ class Tally:
         self.metrics: dict = {}
         self.peak_gpu_bytes: int | None = None
         self.overlapped = False  # whether two calls of this stage ever ran at the same time
+        # Duration, end, duration, end... of plain calls of one thread counted later, in the
+        # order they ended (fold_pending).
+        self.pending: list[int] = []
+        # Whether the registry's clock never goes back, so that those calls never overlap.
+        self.monotonic = False
 
     def sample(self, duration: int) -> None:
         """Offer one call's duration to the reservoir (the caller has counted the call).
@@ -89,6 +98,102 @@ class Tally:
     def wall(self) -> int:
         """The union of the calls' intervals, in nanoseconds."""
         return self.wall_ns + self.block_end - self.block_start
+
+
+def fold_times(tally: Tally, start: int, end: int, duration: int, children: int,
+               outermost: bool) -> None:
+    """Count one call of ``duration`` (``children`` of it in nested stages) into ``tally``.
+
+    A call that starts after the earlier calls of its stage ended opens a new block of the
+    union inline, without calling ``extend_union`` (benchmarks/bench_telemetry.py).
+    """
+    tally.calls += 1
+    tally.sum_ns += duration
+    if children:
+        tally.nested_ns += children if duration > children else duration
+    if not outermost:
+        tally.inner_ns += duration
+    else:
+        block_end = tally.block_end
+        if start > block_end:
+            tally.wall_ns += block_end - tally.block_start
+            tally.prev_end = block_end
+            tally.block_start = start
+            tally.block_end = end
+        else:
+            if extend_union(tally, start, end) != duration:
+                tally.overlapped = True
+            if start < tally.first_start:
+                tally.first_start = start
+    if duration < tally.min_ns:
+        tally.min_ns = duration
+    if duration > tally.max_ns:
+        tally.max_ns = duration
+    if tally.calls >= tally.next_pick:
+        tally.sample(duration)
+
+
+
+def fold_pending(tally: Tally) -> None:
+    """Count the deferred calls in ``tally.pending`` (the caller holds the registry's lock).
+
+    The decorator's hot path appends a plain call's duration and end there instead of folding
+    it (benchmarks/bench_telemetry.py: a batch folded with builtins costs a fraction of one
+    ``fold_times`` call per call). Counts, totals, min, max, wall time and the sample are those
+    of folding each call in turn. Calls appended while this runs stay for the next fold.
+    """
+    pending = tally.pending
+    batch = pending[:]
+    if not batch:
+        return
+    del pending[: len(batch)]
+    durations, ends = batch[0::2], batch[1::2]
+    if not _one_after_another(tally, durations, ends):
+        for duration, end in zip(durations, ends, strict=True):
+            fold_times(tally, end - duration, end, duration, 0, True)
+        return
+    # Each call started after the previous one ended: each opens a new block of the union.
+    summed = sum(durations)
+    tally.wall_ns += tally.block_end - tally.block_start + summed - durations[-1]
+    tally.prev_end = ends[-2] if len(ends) > 1 else tally.block_end
+    tally.block_start, tally.block_end = ends[-1] - durations[-1], ends[-1]
+    tally.sum_ns += summed
+    tally.min_ns = min(tally.min_ns, min(durations))
+    tally.max_ns = max(tally.max_ns, max(durations))
+    _sample_batch(tally, durations)
+
+
+def _one_after_another(tally: Tally, durations: list[int], ends: list[int]) -> bool:
+    """Whether each deferred call started after the previous one (and the frontier) ended.
+
+    Calls deferred by one thread do so unless its clock went back: with a monotonic clock only
+    the first is checked, so equal readings (touching calls) count as separate blocks of the
+    union, which leaves its length as it is.
+    """
+    if ends[0] - durations[0] < tally.block_end:
+        return False
+    if tally.monotonic:
+        return True
+    starts = list(map(sub, ends, durations))
+    return starts[0] > tally.block_end and all(map(gt, starts[1:], ends))
+
+
+def _sample_batch(tally: Tally, durations: list[int]) -> None:
+    """Count ``durations`` as the next calls and offer the reservoir those it picks."""
+    base = tally.calls
+    total = tally.calls = base + len(durations)
+    samples = tally.samples
+    room = RESERVOIR_SIZE - len(samples)
+    if room > 0:
+        samples.extend(durations[:room])
+        if len(samples) < RESERVOIR_SIZE:
+            return
+        tally.calls = base + room  # the call that filled it plans the next pick
+        tally._plan_next_pick()
+    while tally.next_pick <= total:
+        tally.calls = tally.next_pick
+        tally.sample(durations[tally.next_pick - base - 1])
+    tally.calls = total
 
 
 class Union:
