@@ -134,8 +134,8 @@ def fast_call(name: str, sync_cuda: object, nvtx: bool, wrapped):
             # (benchmarks/bench_telemetry.py: it halves the cost of building the frame).
             frame = _bare_frame(Frame)
             frame.registry, frame.name, frame.parent = registry, name, None
-            frame.thread, frame.log_level, frame.base = state.thread, 0, context_frame
-            frame.previous, frame.end = call_top, None
+            frame.thread, frame.base, frame.previous = state.thread, context_frame, call_top
+            frame.end = None
         else:
             frame = Frame(registry, name, current, state.thread, 0, context_frame, call_top)
         state.call_top = frame
@@ -149,17 +149,15 @@ def fast_call(name: str, sync_cuda: object, nvtx: bool, wrapped):
         frame.end = end = clock()
         state.call_top = call_top
         # A plain call (see _record) whose stage keeps no more records, in a registry only
-        # this thread records into, is folded here without _record's checks and lock: one
-        # Python call instead of three (benchmarks/bench_telemetry.py).
+        # this thread records into (tally.deferrer), is not folded now: its duration and end
+        # are counted later in a batch, see fold_pending (benchmarks/bench_telemetry.py).
         tally = registry._tallies.get(name)
-        if (tally is None or tally.room or registry._solo != state.thread
-                or frame.children is not None or frame.metrics is not None
-                or not frame.outermost):
+        if (tally is None or tally.deferrer != state.thread or frame.children is not None
+                or frame.metrics is not None or not frame.outermost):
             _record(frame)
         else:
             if frame.parent is not None:
                 _fold_into_parent(frame, frame.parent, start, end, tally)
-            # Counted later, in a batch (benchmarks/bench_telemetry.py): see fold_pending.
             pending = tally.pending
             pending.append(end - start)
             pending.append(end)
@@ -351,6 +349,9 @@ def _note_thread(registry, thread: int) -> None:
     """Remember the first thread that records into ``registry``; a second one makes it shared."""
     with registry._lock:
         registry._solo = thread if registry._solo is None else SHARED
+        if registry._solo == SHARED:
+            for tally in registry._tallies.values():
+                tally.deferrer = SHARED  # from now on every call is folded under the lock
 
 
 def _fold(frame: Frame, registry) -> None:
@@ -367,6 +368,8 @@ def _fold(frame: Frame, registry) -> None:
     if tally.room:
         tally.room -= 1
         registry._records.append(frame)
+    elif registry._solo == frame.thread:
+        tally.deferrer = frame.thread  # its next plain calls are counted in batches
     if frame.status is not OK and _fold_outcome(frame, tally):
         return
     fold_times(tally, start, end, duration, frame.children_ns(), frame.outermost)

@@ -35,8 +35,9 @@ class Frame:
     # What every call sets lives in slots; what most calls leave as it is lives on the class,
     # and a frame that changes it gets a __dict__ (benchmarks/bench_telemetry.py: slots make
     # building a frame about twice as fast as instance attributes).
-    __slots__ = ("registry", "name", "parent", "thread", "log_level", "base", "previous",
-                 "start", "end", "__dict__")
+    __slots__ = ("registry", "name", "parent", "thread", "base", "previous", "start", "end",
+                 "__dict__")
+    log_level = 0  # the logging level of its live lines, 0 when they are not logged
 
     active_ns: int | None = None  # generators: the time inside the body, if not end - start
     # The union of the intervals of the stages nested directly inside (any thread or task):
@@ -76,7 +77,8 @@ class Frame:
                 break
             ancestor = ancestor.parent
         self.thread = thread
-        self.log_level = log_level
+        if log_level:
+            self.log_level = log_level
         self.base = base
         self.previous = previous
         self.start = 0  # the registry's clock when the stage started

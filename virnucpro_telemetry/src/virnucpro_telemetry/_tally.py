@@ -36,7 +36,7 @@ class Tally:
         "name", "calls", "skips", "sum_ns", "inner_ns", "nested_ns", "min_ns", "max_ns", "wall_ns",
         "block_start", "block_end", "first_start", "samples", "next_pick", "skip_weight",
         "room", "outlived", "failed", "error_type", "error", "reason", "parent", "metrics",
-        "peak_gpu_bytes", "overlapped", "prev_end", "pending", "monotonic",
+        "peak_gpu_bytes", "overlapped", "prev_end", "pending", "monotonic", "deferrer",
     )
 
     def __init__(self, name: str, first_start: int, parent: str | None = None) -> None:
@@ -73,6 +73,9 @@ class Tally:
         self.pending: list[int] = []
         # Whether the registry's clock never goes back, so that those calls never overlap.
         self.monotonic = False
+        # The thread whose plain calls go to ``pending``: the registry's only one, once no
+        # more records are kept; 0 for none.
+        self.deferrer = 0
 
     def sample(self, duration: int) -> None:
         """Offer one call's duration to the reservoir (the caller has counted the call).
