@@ -5,7 +5,8 @@ Run: ``python benchmarks/bench_telemetry.py [--rounds 15] [--calls 20000]``
 Every round times each variant once, in rotating order, so that machine noise hits all of them
 alike; the table shows the median over rounds. Garbage collection is off while a loop runs (as
 in ``timeit``). "timed_stage on" records into one registry for the whole benchmark, as a long
-run does (its records reach the cap and stay there), and codetiming's ``Timer`` keeps its own
+run does (its records reach the cap and stay there, and the later calls are counted in batches,
+the cost of which is spread over the calls), and codetiming's ``Timer`` keeps its own
 list of every duration; "timed_stage off" is what ``VIRNUCPRO_TELEMETRY=0`` gives: the function
 itself. Methods are called as ``obj.method()``, so binding is part of the cost. The target: at
 most 1.25 times codetiming's overhead per call, for plain functions and for methods.

@@ -22,9 +22,10 @@ from operator import gt, sub
 
 RESERVOIR_SIZE = 1024
 NO_CALL_YET = 1 << 62  # min_ns before the first call: longer than any call
-# Clock readings of deferred calls (two per call) a tally holds before the recording thread
-# folds them (see fold_pending): about 200 KiB per busy stage at most.
-PENDING_LIMIT = 4096
+# Numbers of deferred calls (a duration and an end per call) a tally holds before the recording
+# thread folds them (see fold_pending): about 40 KiB per busy stage at most. Larger batches
+# measured no faster (benchmarks/bench_telemetry.py).
+PENDING_LIMIT = 1024
 
 _random = random.Random(0x5EED)  # reproducible sampling; quantiles are estimates anyway
 
