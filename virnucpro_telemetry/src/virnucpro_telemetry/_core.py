@@ -152,8 +152,7 @@ def fast_call(name: str, sync_cuda: object, nvtx: bool, wrapped):
         # this thread records into (tally.deferrer), is not folded now: its duration and end
         # are counted later in a batch, see fold_pending (benchmarks/bench_telemetry.py).
         tally = registry._tallies.get(name)
-        if (tally is None or tally.deferrer != state.thread or frame.children is not None
-                or frame.metrics is not None or not frame.outermost):
+        if tally is None or tally.deferrer != state.thread or not frame.deferrable:
             _record(frame)
         else:
             if frame.parent is not None:
@@ -278,6 +277,7 @@ def fold_metrics(frame: Frame, values: dict) -> None:
     """Add checked metric ``values`` to a running frame (from any thread)."""
     if values:
         with _shared_lock:
+            frame.deferrable = False  # first: whoever sees the metrics sees this too
             frame.metrics = add_into(frame.metrics or {}, values)
 
 
@@ -341,6 +341,7 @@ def _children_of(frame: Frame) -> Union:
     """The union of ``frame``'s children, created with the first child."""
     children = frame.children
     if children is None:
+        frame.deferrable = False  # first: whoever sees the children sees this too
         children = frame.children = Union(frame.start)
     return children
 

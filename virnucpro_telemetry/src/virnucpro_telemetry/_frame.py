@@ -55,6 +55,9 @@ class Frame:
     span = None  # the OpenTelemetry span of this call, when the bridge is on
     # False when an enclosing frame runs the same stage: a recursive call counts once.
     outermost = True
+    # False once it has children or metrics, or when it is not outermost: one test tells the
+    # decorator's hot path whether it may defer the call (benchmarks/bench_telemetry.py).
+    deferrable = True
 
     def __init__(
         self,
@@ -73,7 +76,7 @@ class Frame:
         ancestor = self.parent
         while ancestor is not None:
             if ancestor.name == name:
-                self.outermost = False
+                self.outermost = self.deferrable = False
                 break
             ancestor = ancestor.parent
         self.thread = thread
