@@ -135,3 +135,32 @@ def test_a_batch_gives_the_figures_of_folding_each_call(kind, monotonic):
     for field in ("calls", "sum_ns", "min_ns", "max_ns", "samples", "next_pick", "block_end"):
         assert getattr(batched, field) == getattr(each, field), field
     assert batched.wall() == each.wall() and batched.pending == []
+
+
+def _nested_run(clock_type: type, record_limit: int):
+    """Stats of 20 parent calls (each with a child and a recursive call) on a fake clock."""
+    clock = clock_type()
+    registry = StageRegistry(clock=clock, record_limit=record_limit)
+
+    @timed_stage("Child")
+    def child():
+        clock.advance(0.001)
+
+    @timed_stage("Parent")
+    def parent(depth: int = 1):
+        clock.advance(0.002)
+        child()
+        if depth:
+            parent(depth - 1)
+
+    with use_registry(registry):
+        for _ in range(20):
+            parent()
+            clock.advance(0.001)
+    return {name: (s.calls, s.total_s, s.self_s, s.wall_s) for name, s in registry.items()}
+
+
+def test_calls_with_children_or_recursion_past_the_cap_count_as_kept_ones(clock):
+    deferred = _nested_run(type(clock), record_limit=0)
+    assert deferred == _nested_run(type(clock), record_limit=1000)
+    assert deferred["Parent"][0] == 40 and deferred["Child"][0] == 40
