@@ -20,7 +20,7 @@ from virnucpro_telemetry import add_metrics, timed_stage
 logger = logging.getLogger(__name__)
 
 
-@timed_stage("Feature Merging")
+@timed_stage("Feature Merging", rate="sequences", rate_unit="seq")
 def merge_features(
     paths: RunLayout, config: PipelineConfig, models: ResolvedModels | None = None
 ) -> None:
@@ -48,7 +48,7 @@ def merge_features(
     add_metrics(sequences=rows, files=len(indices))
 
 
-@timed_stage("Model Prediction")
+@timed_stage("Model Prediction", rate="sequences", rate_unit="seq")
 def predict_frames(paths: RunPaths, config: PipelineConfig, models: ResolvedModels) -> None:
     """Score every merged feature row with the classifier; write ``prediction_results.txt``.
 

@@ -36,7 +36,7 @@ class SplitFiles(NamedTuple):
     """Its feature file."""
 
 
-@timed_stage("DNABERT-S Feature Extraction")
+@timed_stage("DNABERT-S Feature Extraction", rate="sequences", rate_unit="seq")
 def extract_dnabert_features(
     paths: RunLayout,
     config: PipelineConfig,
@@ -63,7 +63,7 @@ def extract_dnabert_features(
                        make_embedder)
 
 
-@timed_stage("ESM-2 Feature Extraction")
+@timed_stage("ESM-2 Feature Extraction", rate="sequences", rate_unit="seq")
 def extract_esm_features(
     paths: RunLayout,
     config: PipelineConfig,

@@ -34,6 +34,17 @@ def stage_key_metrics(registry: StageRegistry, pipeline: Pipeline,
     }
 
 
+def with_sequences_processed(registry: StageRegistry, metrics: dict) -> dict:
+    """``metrics`` led by "Sequences processed" (the largest ``sequences`` count of any stage,
+    never a sum over stages, which each see the same sequences) when it has no such line and a
+    stage counted sequences."""
+    counts = [stats.metrics["sequences"] for stats in registry.values()
+              if "sequences" in stats.metrics]
+    if not counts or "Sequences processed" in metrics:
+        return metrics
+    return {"Sequences processed": max(counts), **metrics}
+
+
 def summary_due(registry: StageRegistry) -> bool:
     """Whether a run's summary says anything: some stage finished or was skipped.
 
@@ -102,7 +113,8 @@ def log_run_summary(
         metrics = {"Sequences processed": metrics.pop("GenBank records read"), **metrics}
     options = {"title": title} if title is not None else {}
     log_summary(registry, baseline_seconds=config.baseline_seconds,
-                key_metrics={**metrics, **lines}, **options)
+                key_metrics=with_sequences_processed(registry, {**metrics, **lines}),
+                **options)
 
 
 def keep_stage_records(paths: RunLayout, registry: StageRegistry) -> None:

@@ -19,7 +19,7 @@ from virnucpro_telemetry import add_metrics, timed_stage
 logger = logging.getLogger(__name__)
 
 
-@timed_stage("Consensus Scoring")
+@timed_stage("Consensus Scoring", rate="sequences", rate_unit="seq")
 def score_consensus(
     paths: RunPaths, config: PipelineConfig, models: ResolvedModels | None = None
 ) -> None:

@@ -23,7 +23,7 @@ from virnucpro.sequence.translation import translate_block
 from virnucpro_telemetry import add_metrics, timed_stage
 
 
-@timed_stage("Sequence Chunking")
+@timed_stage("Sequence Chunking", rate="sequences", rate_unit="seq")
 def chunk_sequences(
     paths: RunPaths, config: PipelineConfig, models: ResolvedModels | None = None
 ) -> None:
@@ -56,7 +56,7 @@ def chunk_sequences(
     )
 
 
-@timed_stage("Six-Frame Translation")
+@timed_stage("Six-Frame Translation", rate="sequences", rate_unit="seq")
 def translate_chunks(
     paths: RunPaths, config: PipelineConfig, models: ResolvedModels | None = None
 ) -> None:
@@ -81,7 +81,7 @@ def translate_chunks(
     add_metrics(chunks=chunk_count, frames=frame_count, threads=config.threads)
 
 
-@timed_stage("Nucleotide File Splitting")
+@timed_stage("Nucleotide File Splitting", rate="sequences", rate_unit="seq")
 def split_nucleotide_file(
     paths: RunPaths, config: PipelineConfig, models: ResolvedModels | None = None
 ) -> None:
@@ -89,7 +89,7 @@ def split_nucleotide_file(
     _split(paths.identified_nucleotide, paths.nucleotide_split_dir, paths.nucleotide_split, config)
 
 
-@timed_stage("Protein File Splitting")
+@timed_stage("Protein File Splitting", rate="sequences", rate_unit="seq")
 def split_protein_file(
     paths: RunPaths, config: PipelineConfig, models: ResolvedModels | None = None
 ) -> None:

@@ -49,7 +49,7 @@ from virnucpro_telemetry import add_metrics, timed_stage
 logger = logging.getLogger(__name__)
 
 
-@timed_stage("GenBank Reading")
+@timed_stage("GenBank Reading", rate="sequences", rate_unit="seq")
 def read_genbank_files(
     paths: DatasetPaths, config: TrainingConfig, models: ResolvedModels | None = None
 ) -> None:
@@ -62,7 +62,7 @@ def read_genbank_files(
     _run_per_file(dataset_files.read_one_file, paths, config, "Reading GenBank")
 
 
-@timed_stage("GenBank Chunking")
+@timed_stage("GenBank Chunking", rate="sequences", rate_unit="seq")
 def chunk_genbank_sequences(
     paths: DatasetPaths, config: TrainingConfig, models: ResolvedModels | None = None
 ) -> None:
@@ -70,7 +70,7 @@ def chunk_genbank_sequences(
     _run_per_file(dataset_files.chunk_one_file, paths, config, "Chunking")
 
 
-@timed_stage("Training Frame Selection")
+@timed_stage("Training Frame Selection", rate="sequences", rate_unit="seq")
 def select_training_frames(
     paths: DatasetPaths, config: TrainingConfig, models: ResolvedModels | None = None
 ) -> None:
@@ -79,7 +79,7 @@ def select_training_frames(
     _run_per_file(dataset_files.select_one_file, paths, config, "Selecting frames")
 
 
-@timed_stage("Dataset Split")
+@timed_stage("Dataset Split", rate="sequences", rate_unit="seq")
 def split_dataset(
     paths: DatasetPaths, config: TrainingConfig, models: ResolvedModels | None = None
 ) -> None:
@@ -102,7 +102,7 @@ def split_dataset(
     )
 
 
-@timed_stage("Evaluation Set")
+@timed_stage("Evaluation Set", rate="sequences", rate_unit="seq")
 def label_evaluation_frames(
     paths: DatasetPaths, config: TrainingConfig, models: ResolvedModels | None = None
 ) -> None:
@@ -121,7 +121,7 @@ def label_evaluation_frames(
                 records=len({row.record_id for row in rows}))
 
 
-@timed_stage("Frame Splitting")
+@timed_stage("Frame Splitting", rate="sequences", rate_unit="seq")
 def split_dataset_frames(
     paths: DatasetPaths, config: TrainingConfig, models: ResolvedModels | None = None
 ) -> None:
@@ -132,7 +132,7 @@ def split_dataset_frames(
     add_metrics(frames=counts.frames, files=counts.files)
 
 
-@timed_stage("Model Training")
+@timed_stage("Model Training", rate="sequences", rate_unit="seq")
 def train_model(paths: DatasetPaths, config: TrainingConfig, models: ResolvedModels) -> None:
     """Train the classifier on the merged features (each epoch a nested ``Training Epoch``
     stage, checkpointed); write ``training_log.tsv`` and the best epoch's weights."""
@@ -142,7 +142,7 @@ def train_model(paths: DatasetPaths, config: TrainingConfig, models: ResolvedMod
     add_metrics(epochs=len(result.log_rows), best_epoch=result.best_epoch)
 
 
-@timed_stage("Model Evaluation")
+@timed_stage("Model Evaluation", rate="sequences", rate_unit="seq")
 def evaluate_trained_model(
     paths: DatasetPaths, config: TrainingConfig, models: ResolvedModels
 ) -> None:
@@ -154,7 +154,7 @@ def evaluate_trained_model(
     add_metrics(**learning.metric_values(metrics))
 
 
-@timed_stage("Classifier Evaluation")
+@timed_stage("Classifier Evaluation", rate="sequences", rate_unit="seq")
 def evaluate_classifier(
     paths: DatasetPaths, config: TrainingConfig, models: ResolvedModels
 ) -> None:

@@ -34,7 +34,7 @@ def rec(name, start, duration, *, parent=None, status="ok", origin="rank0", metr
     }
 
 
-def registry_of(*records, run_start=None):
+def registry_of(*records, run_start=None, rates=None):
     """A registry holding exactly ``records`` (merged as another process's snapshot)."""
     registry = StageRegistry(origin="here")
     registry.merge({
@@ -43,6 +43,7 @@ def registry_of(*records, run_start=None):
         "pid": 1,
         "run_start": None if run_start is None else T0 + run_start,
         "records": list(records),
+        "rates": rates or {},
     })
     return registry
 
@@ -57,6 +58,7 @@ def issue_example():
         rec("ESM-2 Feature Extraction", 520.0, 1290.1, origin="rank1"),
         rec("Feature Merging", 1903.3, 0.0, status="skipped", reason="checkpoint"),
         rec("Consensus Scoring", 2040.0, 5.3),
+        rates={"DNABERT-S Feature Extraction": ["sequences", "seq"]},
     )
 
 
@@ -81,7 +83,8 @@ Key metrics:
 
 
 def test_issue_example_shape():
-    text = format_summary(issue_example(), baseline_seconds=12600)
+    text = format_summary(issue_example(), baseline_seconds=12600,
+                          key_metrics={"Sequences processed": 603_786})
     assert text == EXPECTED_ISSUE_EXAMPLE
 
 
@@ -169,19 +172,20 @@ def test_runs_over_99_hours_format():
     assert "Total wall time: 123:01:02 (442862.5s)" in format_summary(registry)
 
 
-def test_sequences_are_never_summed_over_stages():
+def test_metrics_nobody_asked_for_show_no_rate_and_no_key_metric():
     registry = registry_of(
         rec("Chunking", 0.0, 1.0, metrics={"sequences": 100}),
-        rec("Translation", 1.0, 1.0, metrics={"sequences": 600}),
-        rec("Scoring", 2.0, 1.0, metrics={"sequences": 100}),
+        rec("Translation", 1.0, 1.0, metrics={"sequences": 600, "lines": 5}),
     )
     text = format_summary(registry)
-    assert "Sequences processed: 600\n" in text
-    assert "800" not in text
+    assert "/s" not in text
+    assert "Sequences processed" not in text
+    assert "Key metrics" not in text
 
 
-def test_throughput_uses_the_stages_own_sequences():
-    registry = registry_of(rec("Embed", 0.0, 4.0, metrics={"sequences": 10}))
+def test_rate_uses_the_stages_own_metric_and_unit():
+    registry = registry_of(rec("Embed", 0.0, 4.0, metrics={"sequences": 10}),
+                           rates={"Embed": ["sequences", "seq"]})
     assert "   2.5 seq/s" in format_summary(registry)
 
 

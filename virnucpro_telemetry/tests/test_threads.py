@@ -16,18 +16,20 @@ def _call_tiny(times):
         tiny()
 
 
-def test_eight_threads_ten_thousand_calls_each(registry):
+def test_eight_threads_ten_thousand_calls_each():
+    registry = StageRegistry(record_limit=80_000)
     start_together = threading.Barrier(8)
 
     def worker():
         start_together.wait()
         _call_tiny(10_000)
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with use_registry(registry):
+        threads = [threading.Thread(target=worker) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     assert registry["Tiny"].calls == 80_000
     assert len(registry.records) == 80_000
     assert len({r.thread for r in registry.records}) == 8

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from logging import DEBUG, INFO
 
 from . import _cuda
@@ -26,13 +27,22 @@ from ._errors import TelemetryError
 from ._frame import Frame
 from ._livelog import log_end, log_start, logger
 from ._metrics import add_into, check_metrics
-from ._records import FAILED, SKIPPED
+from ._records import FAILED, OK, SKIPPED
+from ._tally import PENDING_LIMIT, Tally, Union, extend_union, fold_pending, fold_times
 
 _current_get = CURRENT.get
+_bare_frame = object.__new__
+# Clocks that never go back (time.get_clock_info): deferred calls of one thread never overlap.
+MONOTONIC_CLOCKS = (time.perf_counter_ns, time.monotonic_ns)
 _current_set = CURRENT.set
 _modules = sys.modules
 _is_enabled_for = logger.isEnabledFor
 _shared_lock = threading.Lock()  # guards updates made from another thread than the frame's
+
+# The span bridge (``otel.enable()``): an object with ``start(frame)`` and
+# ``end(frame, error)``, or None. Stages take the full path while one is set.
+BRIDGE: list = [None]
+SHARED = 0  # StageRegistry._solo once two threads recorded into it (thread idents are not 0)
 
 # Logger.isEnabledFor() answers from the logger's per-level cache; reading that cache directly
 # saves a Python call per stage (benchmarks/bench_telemetry.py). A miss (None) falls back to
@@ -76,6 +86,9 @@ def open_stage(
         sync_main_context(state.thread)
     if log_level:
         log_start(frame)
+    bridge = BRIDGE[0]
+    if bridge is not None:
+        bridge.start(frame)
     if nvtx:
         frame.nvtx = _cuda.nvtx_push(name)
     if sync_cuda is not False and "torch" in _modules:
@@ -92,8 +105,9 @@ def fast_call(name: str, sync_cuda: object, nvtx: bool, wrapped):
 
     This is the decorator's hot path (benchmarks/bench_telemetry.py): each extra Python call
     costs about as much as a clock read, so the common case (no live log line, no CUDA, no
-    NVTX) pushes a call frame and reads the clock inline instead of going through
-    ``open_stage`` and ``close_stage``; anything else goes through ``call_in_full``.
+    span) pushes a call frame and reads the clock inline instead of going through
+    ``open_stage`` and ``close_stage``; anything else goes through ``call_in_full``. A stage
+    with an NVTX range always does (the decorator does not use this function for it).
     """
     gpu_possible = sync_cuda is not False
 
@@ -104,29 +118,59 @@ def fast_call(name: str, sync_cuda: object, nvtx: bool, wrapped):
             state = thread_state()
         call_top = state.call_top
         context_frame = _current_get()
-        current = innermost(context_frame, call_top) or fallback_frame(state.thread)
-        level = INFO if current.name is None else DEBUG
-        loud = _log_hint(level)
-        if loud is None:
-            loud = _is_enabled_for(level)
-        if loud or nvtx or (gpu_possible and "torch" in _modules):
+        # innermost(), inlined (benchmarks/bench_telemetry.py).
+        if call_top is not None and call_top.base is context_frame:
+            current = call_top
+        else:
+            current = context_frame or fallback_frame(state.thread)
+        # INFO off means DEBUG off too: one cache look-up answers for a top-level stage (INFO)
+        # and a nested one (DEBUG) alike (benchmarks/bench_telemetry.py).
+        if ((_log_hint(INFO) is not False and _is_loud(current)) or BRIDGE[0] is not None
+                or (gpu_possible and "torch" in _modules)):
             return call_in_full(name, sync_cuda, nvtx, wrapped, args, kwargs)
         registry = current.registry
-        frame = Frame(registry, name, current, state.thread, 0, context_frame, call_top)
+        if current.name is None:
+            # Frame(registry, name, current, ...) for a top-level stage, without the class call
+            # (benchmarks/bench_telemetry.py: it halves the cost of building the frame).
+            frame = _bare_frame(Frame)
+            frame.registry, frame.name, frame.parent = registry, name, None
+            frame.thread, frame.base, frame.previous = state.thread, context_frame, call_top
+            frame.end = None
+        else:
+            frame = Frame(registry, name, current, state.thread, 0, context_frame, call_top)
         state.call_top = frame
         clock = registry._clock
-        frame.start = clock()
+        frame.start = start = clock()
         try:
             result = wrapped(*args, **kwargs)
         except BaseException as exc:
             end_stage(frame, error=exc)
             raise
-        frame.end = clock()
+        frame.end = end = clock()
         state.call_top = call_top
-        _record(frame)
+        # A plain call (see _record) whose stage keeps no more records, in a registry only
+        # this thread records into (tally.deferrer), is not folded now: its duration and end
+        # are counted later in a batch, see fold_pending (benchmarks/bench_telemetry.py).
+        tally = registry._tallies.get(name)
+        if tally is None or tally.deferrer != state.thread or not frame.deferrable:
+            _record(frame)
+        else:
+            if frame.parent is not None:
+                _fold_into_parent(frame, frame.parent, start, end, tally)
+            pending = tally.pending
+            pending.append(end - start)
+            pending.append(end)
+            if len(pending) >= PENDING_LIMIT:
+                with registry._lock:
+                    fold_pending(tally)
         return result
 
     return timed
+
+
+def _is_loud(current: Frame) -> bool:
+    """Whether a stage started under ``current`` writes live log lines (INFO at top level)."""
+    return _is_enabled_for(INFO if current.name is None else DEBUG)
 
 
 def call_in_full(name: str, sync_cuda: object, nvtx: bool, wrapped, args, kwargs):
@@ -148,7 +192,7 @@ def close_stage(frame: Frame) -> None:
         _cuda.leave(cuda, frame, failed=False)
     frame.end = frame.registry._clock()
     _pop(frame)
-    _finish(frame)
+    _finish(frame, None)
 
 
 def end_stage(
@@ -182,7 +226,7 @@ def end_stage(
     elif reason is not None:
         frame.status = SKIPPED
         frame.reason = reason
-    _finish(frame)
+    _finish(frame, error)
 
 
 def describe_error(error: BaseException) -> str:
@@ -233,6 +277,7 @@ def fold_metrics(frame: Frame, values: dict) -> None:
     """Add checked metric ``values`` to a running frame (from any thread)."""
     if values:
         with _shared_lock:
+            frame.deferrable = False  # first: whoever sees the metrics sees this too
             frame.metrics = add_into(frame.metrics or {}, values)
 
 
@@ -258,25 +303,134 @@ def _pop(frame: Frame) -> None:
         sync_main_context(state.thread)
 
 
-def _finish(frame: Frame) -> None:
-    """Record an ended stage and write its live end line."""
+def _finish(frame: Frame, error: BaseException | None) -> None:
+    """Record an ended stage, end its span and write its live end line."""
     _record(frame)
+    span = frame.span
+    if span is not None:
+        bridge = BRIDGE[0]
+        if bridge is None:  # the bridge was turned off while the stage ran
+            span.end()
+        else:
+            bridge.end(frame, error)
     if frame.log_level:
         log_end(frame, frame.duration_ns() / 1e9)
 
 
 def _record(frame: Frame) -> None:
-    """Append the ended frame to its registry, passing its time and GPU peak to its parent."""
-    parent = frame.parent
+    """Fold an ended frame into its stage's tally and its parent's children; maybe keep it.
+
+    Until a second thread records into the registry (``_solo`` holds the one thread that did,
+    then ``SHARED``), its tallies are updated without a lock, except to count deferred calls
+    (``Tally.pending`` is folded only under the registry's lock, also by readers).
+    """
     if frame.nvtx:
         _cuda.nvtx_pop()
-    if parent is not None:
-        duration = frame.duration_ns()
-        if parent.thread == frame.thread:
-            parent.child_ns += duration
-        else:
+    registry = frame.registry
+    if registry._solo != frame.thread:
+        _note_thread(registry, frame.thread)
+    tally = registry._tallies.get(frame.name)
+    if registry._solo == SHARED or (tally is not None and tally.pending):
+        with registry._lock:
+            _fold(frame, registry)
+    else:
+        _fold(frame, registry)
+
+
+def _children_of(frame: Frame) -> Union:
+    """The union of ``frame``'s children, created with the first child."""
+    children = frame.children
+    if children is None:
+        frame.deferrable = False  # first: whoever sees the children sees this too
+        children = frame.children = Union(frame.start)
+    return children
+
+
+def _note_thread(registry, thread: int) -> None:
+    """Remember the first thread that records into ``registry``; a second one makes it shared."""
+    with registry._lock:
+        registry._solo = thread if registry._solo is None else SHARED
+        if registry._solo == SHARED:
+            for tally in registry._tallies.values():
+                tally.deferrer = SHARED  # from now on every call is folded under the lock
+
+
+def _fold(frame: Frame, registry) -> None:
+    """Update the tally of ``frame``'s stage with the ended call (the caller holds any lock)."""
+    end = frame.end
+    active = frame.active_ns
+    duration = end - frame.start if active is None else active
+    start = end - duration  # a generator's time inside its body, placed at its end
+    tally = registry._tallies.get(frame.name) or _new_tally(frame, registry)
+    if tally.pending:
+        fold_pending(tally)  # the deferred calls ended first
+    if frame.parent is not None:
+        _fold_into_parent(frame, frame.parent, start, end, tally)
+    if tally.room:
+        tally.room -= 1
+        registry._records.append(frame)
+    elif registry._solo == frame.thread:
+        tally.deferrer = frame.thread  # its next plain calls are counted in batches
+    if frame.status is not OK and _fold_outcome(frame, tally):
+        return
+    fold_times(tally, start, end, duration, frame.children_ns(), frame.outermost)
+    if frame.metrics:
+        add_into(tally.metrics, frame.metrics)
+    if frame.peak_gpu_bytes is not None:
+        _cuda.fold_peak(tally, frame.peak_gpu_bytes)
+
+
+def _fold_outcome(frame: Frame, tally: Tally) -> bool:
+    """Count a failed or skipped call; return True for a skip (which adds nothing else)."""
+    if frame.status == SKIPPED:
+        tally.skips += 1
+        tally.reason = frame.reason
+        return True
+    tally.failed += 1
+    tally.error_type, tally.error = frame.error_type, frame.error
+    return False
+
+
+def _new_tally(frame: Frame, registry) -> Tally:
+    """The tally of a stage's first ended call, named after its first other-named parent."""
+    parent = frame.parent
+    while parent is not None and parent.name == frame.name:
+        parent = parent.parent
+    active = frame.active_ns
+    start = frame.start if active is None else frame.end - active
+    tally = Tally(frame.name, start, None if parent is None else parent.name)
+    tally.room = registry.record_limit
+    tally.monotonic = registry._clock in MONOTONIC_CLOCKS
+    registry._tallies[frame.name] = tally
+    return tally
+
+
+def _fold_into_parent(frame: Frame, parent: Frame, start: int, end: int, tally: Tally) -> None:
+    """Add the call's interval (clipped to the parent's) to its parent's children.
+
+    A call that ends after its parent did is counted in ``outlived``; the part of it that ran
+    inside the parent is taken off the parent stage's self time, already recorded.
+    """
+    if frame.peak_gpu_bytes is not None:
+        _cuda.fold_peak(parent, frame.peak_gpu_bytes)
+    if frame.status is SKIPPED:
+        return
+    parent_end = parent.end
+    if start < parent.start:
+        start = parent.start
+    if parent_end is None:
+        if frame.thread != parent.thread:
             with _shared_lock:
-                parent.foreign_child_ns += duration
-        if frame.peak_gpu_bytes is not None:
-            _cuda.fold_peak(parent, frame.peak_gpu_bytes)
-    frame.registry._records.append(frame)
+                extend_union(_children_of(parent), start, end)
+        else:
+            extend_union(_children_of(parent), start, end)
+        return
+    tally.outlived += 1
+    if end > parent_end:
+        end = parent_end
+    if end > start:
+        with _shared_lock:
+            grown = extend_union(_children_of(parent), start, end)
+        parent_tally = parent.registry._tallies.get(parent.name)
+        if parent_tally is not None:
+            parent_tally.nested_ns += grown

@@ -63,7 +63,7 @@ def leave(cuda, frame: Frame, failed: bool) -> None:
 
 
 def fold_peak(frame: Frame, peak: int) -> None:
-    """Raise a frame's recorded peak to ``peak`` if that is higher."""
+    """Raise the recorded peak of a frame (or a stage tally) to ``peak`` if that is higher."""
     current = frame.peak_gpu_bytes
     if current is None or peak > current:
         frame.peak_gpu_bytes = peak

@@ -16,6 +16,7 @@ from ._core import call_in_full, close_stage, end_stage, fast_call, open_stage
 from ._cuda import check_sync_mode
 from ._errors import TelemetryError
 from ._generators import timed_async_generator, timed_generator
+from ._rates import declare_rate
 
 
 def timed_stage(
@@ -24,6 +25,8 @@ def timed_stage(
     sync_cuda: bool | str = "auto",
     nvtx: bool | None = None,
     enabled: bool | Callable[[], bool] = True,
+    rate: str | None = None,
+    rate_unit: str | None = None,
 ) -> Callable:
     """Decorate a function so that every call is recorded as a call of stage ``name``.
 
@@ -43,12 +46,17 @@ def timed_stage(
             whenever CUDA is available; False never touches the device.
         nvtx: wrap each call in an NVTX range named ``name`` (default: ``VIRNUCPRO_NVTX=1``).
         enabled: False leaves the function undecorated; a callable is asked at every call.
+        rate: a metric of this stage (``add_metrics(lines=...)``) whose count per second of
+            the stage's wall time the summary shows, e.g. ``"lines"`` gives ``lines/s``.
+        rate_unit: the word shown before ``/s`` (default: the metric's name).
 
     Raises:
-        TelemetryError: ``name`` is not a non-empty string or ``sync_cuda`` is not an option.
+        TelemetryError: ``name`` is not a non-empty string, ``sync_cuda`` is not an option,
+            or ``rate`` / ``rate_unit`` is not a non-empty string.
     """
     check_stage_name(name, "timed_stage")
     check_sync_mode(sync_cuda)
+    declare_rate(name, rate, rate_unit)
     if not _config.TELEMETRY_ON or enabled is False:
         return partial(_name_only, name)
     use_nvtx = _config.NVTX_DEFAULT if nvtx is None else bool(nvtx)
@@ -56,7 +64,7 @@ def timed_stage(
     def decorate(func: Callable) -> Callable:
         _set_stage_name(func, name)
         kind = _kind(func)
-        if kind == "sync" and enabled is True and inspect.isfunction(func):
+        if kind == "sync" and enabled is True and not use_nvtx and inspect.isfunction(func):
             # A plain function, as functools.wraps makes: it binds, pickles and copies exactly
             # like the function it wraps, and a method call costs no extra binding step.
             return update_wrapper(fast_call(name, sync_cuda, use_nvtx, func), func)

@@ -12,21 +12,15 @@ ContextVar, so asyncio tasks keep separate stacks across ``await``. Only ``_core
 
 from __future__ import annotations
 
-from itertools import count
-
 from ._records import OK
-
-# Numbers stages in the order they start, process-wide: the tie-break when a coarse or fake
-# clock gives two stages the same start time. (count's __next__ is atomic in CPython.)
-_next_sequence = count().__next__
 
 
 class Frame:
     """One stage activation: where it records, where it nests, what it added up, how it ended.
 
-    One is created per stage call, so it is a slotted class and ``__init__`` is the one place
-    a frame is built. A frame made without ``under`` is the root frame of ``registry``: its
-    ``name`` is None and top-level stages start under it.
+    One is created per stage call; ``__init__`` is the one place a frame is built. A frame
+    made without ``under`` is the root frame of ``registry``: its ``name`` is None and
+    top-level stages start under it.
 
     Args:
         registry: the StageRegistry the frame records into.
@@ -38,31 +32,32 @@ class Frame:
         previous: call frames only: the thread's previous call frame.
     """
 
-    __slots__ = (
-        "registry",
-        "name",
-        "parent",
-        "outermost",
-        "thread",
-        "log_level",
-        "base",
-        "previous",
-        "start",
-        "sequence",
-        "end",
-        "active_ns",
-        "child_ns",
-        "foreign_child_ns",
-        "metrics",
-        "peak_gpu_bytes",
-        "status",
-        "error_type",
-        "error",
-        "reason",
-        "token",
-        "cuda",
-        "nvtx",
-    )
+    # What every call sets lives in slots; what most calls leave as it is lives on the class,
+    # and a frame that changes it gets a __dict__ (benchmarks/bench_telemetry.py: slots make
+    # building a frame about twice as fast as instance attributes).
+    __slots__ = ("registry", "name", "parent", "thread", "base", "previous", "start", "end",
+                 "__dict__")
+    log_level = 0  # the logging level of its live lines, 0 when they are not logged
+
+    active_ns: int | None = None  # generators: the time inside the body, if not end - start
+    # The union of the intervals of the stages nested directly inside (any thread or task):
+    # a _tally.Union from the first one on.
+    children = None
+    metrics: dict | None = None  # add_metrics() values
+    peak_gpu_bytes: int | None = None  # peak allocated GPU memory, own and nested
+    status = OK  # "ok", "failed" or "skipped"
+    error_type: str | None = None  # a failed stage's exception type and message
+    error: str | None = None
+    reason: str | None = None  # why the stage was skipped
+    token = None  # context frames: the ContextVar token that restores the previous
+    cuda = None  # torch.cuda when this stage synchronises and tracks memory
+    nvtx = False  # whether an NVTX range was pushed for this stage
+    span = None  # the OpenTelemetry span of this call, when the bridge is on
+    # False when an enclosing frame runs the same stage: a recursive call counts once.
+    outermost = True
+    # False once it has children or metrics, or when it is not outermost: one test tells the
+    # decorator's hot path whether it may defer the call (benchmarks/bench_telemetry.py).
+    deferrable = True
 
     def __init__(
         self,
@@ -78,37 +73,29 @@ class Frame:
         self.name = name
         # The enclosing stage, or None for a top-level stage (one started under a root frame).
         self.parent = None if under is None or under.name is None else under
-        # False when an enclosing frame runs the same stage: a recursive call counts once.
-        self.outermost = True
         ancestor = self.parent
         while ancestor is not None:
             if ancestor.name == name:
-                self.outermost = False
+                self.outermost = self.deferrable = False
                 break
             ancestor = ancestor.parent
         self.thread = thread
-        self.log_level = log_level
+        if log_level:
+            self.log_level = log_level
         self.base = base
         self.previous = previous
         self.start = 0  # the registry's clock when the stage started
-        self.sequence = _next_sequence()  # start order, for stages with equal start times
         self.end: int | None = None  # the registry's clock when it ended; None while running
-        self.active_ns: int | None = None  # generators: the time inside the body, if not end-start
-        self.child_ns = 0  # time in stages nested directly inside, from the same thread
-        self.foreign_child_ns = 0  # the same from other threads (added under a lock)
-        self.metrics: dict | None = None  # add_metrics() values
-        self.peak_gpu_bytes: int | None = None  # peak allocated GPU memory, own and nested
-        self.status = OK  # "ok", "failed" or "skipped"
-        self.error_type: str | None = None  # a failed stage's exception type and message
-        self.error: str | None = None
-        self.reason: str | None = None  # why the stage was skipped
-        self.token = None  # context frames: the ContextVar token that restores the previous
-        self.cuda = None  # torch.cuda when this stage synchronises and tracks memory
-        self.nvtx = False  # whether an NVTX range was pushed for this stage
 
     def duration_ns(self) -> int:
         """The ended stage's time: end minus start, or a generator's time inside its body."""
         return self.end - self.start if self.active_ns is None else self.active_ns
 
+    def children_ns(self) -> int:
+        """The time covered by the stages nested directly inside (their union)."""
+        children = self.children
+        return 0 if children is None else children.wall()
+
     def __repr__(self) -> str:
         return f"<Frame {self.name!r} of origin {self.registry.origin!r}>"
+

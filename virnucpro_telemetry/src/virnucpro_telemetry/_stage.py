@@ -7,6 +7,7 @@ from ._cuda import check_sync_mode
 from ._decorator import check_stage_name
 from ._errors import TelemetryError
 from ._frame import Frame
+from ._rates import declare_rate
 
 
 class _Stage:
@@ -65,14 +66,22 @@ class _NoStage:
         return False
 
 
-def stage(name: str, *, sync_cuda: bool | str = "auto", nvtx: bool | None = None):
+def stage(
+    name: str,
+    *,
+    sync_cuda: bool | str = "auto",
+    nvtx: bool | None = None,
+    rate: str | None = None,
+    rate_unit: str | None = None,
+):
     """Time a block as a call of stage ``name``: ``with stage("Load"):`` or ``async with``.
 
-    Takes the same options as ``timed_stage``; an exception in the block is recorded and
-    propagates.
+    Takes the same options as ``timed_stage`` (``rate="lines"`` shows ``lines/s``); an
+    exception in the block is recorded and propagates.
     """
     check_stage_name(name, "stage")
     check_sync_mode(sync_cuda)
+    declare_rate(name, rate, rate_unit)
     if not _config.TELEMETRY_ON:
         return _NoStage(name)
     return _Stage(name, sync_cuda, _config.NVTX_DEFAULT if nvtx is None else bool(nvtx))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import statistics
+import sys
 from collections.abc import Mapping
 
 from ._context import current_registry
 from ._format import fmt_bytes, fmt_clock, fmt_number, fmt_seconds
 from ._records import FAILED, SKIPPED, StageRecord, StageStats
 from ._registry import StageRegistry
+from ._stats import union_seconds
 
 WIDTH = 80
 RULE = "=" * WIDTH
@@ -20,6 +22,8 @@ UNATTRIBUTED_MIN = 0.01
 # Epoch timestamps (floats) resolve about 0.2 us; below a millisecond, gaps are noise.
 UNATTRIBUTED_FLOOR_S = 0.001
 STRAGGLER_RATIO = 1.2
+SHARE_SLACK = 1.001  # clock readings and epoch timestamps differ by a few microseconds
+SPREAD_MIN_CALLS = 3  # from this many calls a row shows their median and p95
 BOTTLENECK_NAME = 40  # longest stage name shown in the Bottlenecks line
 
 
@@ -32,28 +36,31 @@ def format_summary(
 ) -> str:
     """Return the summary block of ``registry``: wall time, one row per stage, key metrics.
 
-    Top-level stages are numbered in order of first start, nested stages are indented under
-    their parent and show their share of the parent, so the top-level percentages plus the
-    ``(unattributed)`` line add up to 100%. A stage recorded under several origins (processes,
-    ranks) shows the slowest origin's time, the min/max per origin, and a straggler when the
-    slowest is 20% above the median. "Sequences processed" is the largest ``sequences`` count
-    of any one stage, never a sum over stages (each stage sees the same sequences again).
+    Top-level stages are numbered in order of first start and show their wall time (the union
+    of their calls' intervals, over every origin) as a share of the run's; with the
+    ``(unattributed)`` line they add up to 100%. Nested stages are indented under their parent
+    and show their share of the parent's wall time. A stage whose calls overlapped shows its
+    wall time and the time summed over its calls; one with many calls, their median and p95;
+    one declared with ``rate=``, that metric per second. A stage recorded under origins
+    (processes, ranks) that ran side by side shows the min/max per origin, and a straggler when
+    the slowest is 20% above the median.
 
     Args:
         registry: the registry to summarise.
         baseline_seconds: a reference run time; adds a speedup line.
         title: the heading.
-        key_metrics: extra ``label: value`` lines for the Key metrics section.
+        key_metrics: ``label: value`` lines for the Key metrics section, in order.
     """
-    records = registry.records
     stats = dict(registry.items())
+    records = registry.records
+    complete = registry.records_dropped == 0
     wall = _wall_seconds(records, registry.run_start, stats)
     lines = [RULE, title, RULE, f"Total wall time: {fmt_clock(wall)} ({fmt_seconds(wall)})"]
-    lines += _compute_time_lines(records)
-    lines += _stage_lines(records, stats, wall)
+    lines += _compute_time_lines(stats)
+    lines += _stage_lines(records, stats, wall, complete)
     lines += _bottleneck_lines(stats, wall)
     lines += _failure_lines(stats)
-    lines += _key_metric_lines(stats, wall, baseline_seconds, key_metrics)
+    lines += _key_metric_lines(wall, baseline_seconds, key_metrics)
     lines.append(RULE)
     return "\n".join(lines)
 
@@ -68,7 +75,10 @@ def log_summary(
 ) -> str:
     """Log ``format_summary`` line by line at INFO (logger "virnucpro.telemetry") and return it.
 
-    ``registry`` defaults to the active one (``current_registry()``).
+    ``registry`` defaults to the active one (``current_registry()``). The block is never lost
+    silently: when no handler is configured anywhere (Python's default drops INFO), it is
+    printed to stderr instead; when handlers exist but none would show INFO from this logger,
+    one WARNING (once per process) says how to see it.
     """
     text = format_summary(
         registry if registry is not None else current_registry(),
@@ -77,9 +87,34 @@ def log_summary(
         key_metrics=key_metrics,
     )
     log = logger if logger is not None else logging.getLogger("virnucpro.telemetry")
+    if not log.hasHandlers():
+        print(text, file=sys.stderr)
+        return text
     for line in text.splitlines():
         log.info("%s", line)
+    if not _shows_info(log) and not _WARNED_HIDDEN:
+        _WARNED_HIDDEN.append(log.name)
+        log.warning(
+            "the stage summary was logged at INFO, which logger %r does not show: call "
+            "logging.basicConfig(level=logging.INFO) or set that logger's level to INFO",
+            log.name,
+        )
     return text
+
+
+_WARNED_HIDDEN: list[str] = []  # the loggers already warned about (one warning per process)
+
+
+def _shows_info(log: logging.Logger) -> bool:
+    """Whether an INFO line of ``log`` reaches a handler that lets INFO through."""
+    if not log.isEnabledFor(logging.INFO):
+        return False
+    current: logging.Logger | None = log
+    while current is not None:
+        if any(handler.level <= logging.INFO for handler in current.handlers):
+            return True
+        current = current.parent if current.propagate else None
+    return False
 
 
 # Time accounting.
@@ -90,58 +125,61 @@ def _wall_seconds(
 ) -> float:
     """From the run start (or first stage start) to the last stage end, over all origins.
 
-    Never shorter than the longest top-level stage, which is measured more precisely than
+    Never shorter than any top-level stage's wall time, which is measured more precisely than
     the epoch timestamps (so a one-stage run shows 100.0%, not 100.5%).
     """
-    if not records:
+    starts = [st.first_start for st in stats.values() if st.first_start is not None]
+    ends = [st.last_end for st in stats.values() if st.last_end is not None]
+    starts += [r.start for r in records]
+    ends += [r.end for r in records]
+    if not starts:
         return 0.0
-    first = min(r.start for r in records)
-    if run_start is not None:
-        first = min(first, run_start)
-    tops = [_row_seconds(stats[name]) for name, depth in _stage_tree(stats) if depth == 0]
-    return max(max(r.end for r in records) - first, *tops)
+    first = min(starts) if run_start is None else min(run_start, *starts)
+    tops = [stats[name].wall_s for name, depth in _stage_tree(stats) if depth == 0]
+    return max(max(ends) - first, *tops)
 
 
-def _covered_seconds(records: list[StageRecord]) -> float:
-    """Length of the union of the records' active intervals."""
-    spans = sorted((r.start, r.start + r.duration_s) for r in records if r.status != SKIPPED)
+def _covered_seconds(tops: list[StageStats], records: list[StageRecord], complete: bool):
+    """The time during which some top-level stage ran: the union over them all.
+
+    Stages whose first-to-last spans do not overlap add up; where spans overlap, the union is
+    taken over their kept records (when every call kept one), else over the spans.
+    """
+    ran = sorted((st for st in tops if st.first_start is not None),
+                 key=lambda st: st.first_start)
     covered = 0.0
-    open_start = open_end = None
-    for start, end in spans:
-        if open_end is None or start > open_end:
-            if open_end is not None:
-                covered += open_end - open_start
-            open_start, open_end = start, end
-        else:
-            open_end = max(open_end, end)
-    if open_end is not None:
-        covered += open_end - open_start
+    group: list[StageStats] = []
+    for st in ran + [None]:
+        if st is not None and group and st.first_start < max(g.last_end for g in group):
+            group.append(st)
+            continue
+        if len(group) == 1:
+            covered += group[0].wall_s
+        elif group:
+            covered += _union_of(group, records, complete)
+        group = [st]
     return covered
 
 
-def _top_records(records: list[StageRecord], names: set[str]) -> list[StageRecord]:
-    """Records of calls that ran outside every other recorded stage."""
-    return [r for r in records if r.parent is None or r.parent not in names]
+def _union_of(group: list[StageStats], records: list[StageRecord], complete: bool) -> float:
+    """The union of the calls of stages whose spans overlap."""
+    if not complete:
+        return union_seconds((st.first_start, st.last_end) for st in group)
+    names = {st.name for st in group}
+    return union_seconds((r.end - r.duration_s, r.end) for r in records
+                         if r.name in names and r.status != SKIPPED and r.outermost)
 
 
-def _compute_time_lines(records: list[StageRecord]) -> list[str]:
-    """For several origins: the stage time summed over them, next to the wall time."""
-    origins = sorted({r.origin for r in records})
+def _compute_time_lines(stats: dict[str, StageStats]) -> list[str]:
+    """For several origins: the top-level stage time summed over them, next to the wall time."""
+    origins = sorted({origin for st in stats.values() for origin in st.per_origin})
     if len(origins) < 2:
         return []
-    names = {r.name for r in records}
-    top = _top_records(records, names)
-    compute = sum(_covered_seconds([r for r in top if r.origin == o]) for o in origins)
+    tops = [stats[name] for name, depth in _stage_tree(stats) if depth == 0]
+    compute = sum(st.total_s for st in tops)
     label = _origin_label(origins)
     return [f"Compute time: {fmt_clock(compute)} ({fmt_seconds(compute)}) "
             f"summed over {len(origins)} {label}"]
-
-
-def _row_seconds(stats: StageStats) -> float:
-    """A stage's time in the summary: its total, or the slowest origin's when there are several."""
-    if len(stats.per_origin) > 1:
-        return max(stats.per_origin.values())
-    return stats.total_s
 
 
 # The stage rows.
@@ -173,13 +211,14 @@ def _is_nestable(name: str, parent: str | None, stats: dict[str, StageStats]) ->
     return True
 
 
-def _stage_lines(records: list[StageRecord], stats: dict[str, StageStats], wall: float):
+def _stage_lines(records: list[StageRecord], stats: dict[str, StageStats], wall: float,
+                 complete: bool) -> list[str]:
     """``Stages:`` and one row per stage, then the ``(unattributed)`` row when it matters."""
     if not stats:
         return ["Stages: none recorded"]
     tree = _stage_tree(stats)
-    tops = sum(1 for _, depth in tree if depth == 0)
-    prefix_width = max(5, len(f"{tops}. ") + 1)
+    tops = [stats[name] for name, depth in tree if depth == 0]
+    prefix_width = max(5, len(f"{len(tops)}. ") + 1)
     width = _name_field_width(tree)
     lines = ["Stages:"]
     number = 0
@@ -193,10 +232,15 @@ def _stage_lines(records: list[StageRecord], stats: dict[str, StageStats], wall:
             label = "  " * (depth - 1) + "- " + name
         share = _share(stats, name, depth, wall)
         lines += _row(prefix + _name_field(label, width), stats[name], share)
-    unattributed = wall - _covered_seconds(_top_records(records, set(stats)))
+    covered = _covered_seconds(tops, records, complete)
+    unattributed = max(0.0, wall - covered)
     if unattributed >= max(UNATTRIBUTED_FLOOR_S, UNATTRIBUTED_MIN * wall):
         label = " " * prefix_width + _name_field("(unattributed)", width)
         lines.append(f"{label}{fmt_seconds(unattributed):>10} ({100 * unattributed / wall:5.1f}%)")
+    side_by_side = sum(st.wall_s for st in tops) - covered
+    if wall > 0 and side_by_side >= max(UNATTRIBUTED_FLOOR_S, UNATTRIBUTED_MIN * wall):
+        lines.append(f"{' ' * prefix_width}Top-level stages ran side by side for "
+                     f"{fmt_seconds(side_by_side)}: their shares add up to more than 100%")
     return lines
 
 
@@ -217,19 +261,28 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def _share(stats: dict[str, StageStats], name: str, depth: int, wall: float) -> str:
-    """`` ( 24.5%)`` of the wall time at top level, `` ( 40.0% of parent)`` when nested."""
-    seconds = _row_seconds(stats[name])
+    """`` ( 24.5%)`` of the run at top level, `` ( 40.0% of parent)`` when nested.
+
+    Shares are of wall time and never above 100%: a stage whose calls ran past the end of
+    their parent says so instead, and one whose wall time exceeds its parent's (it also ran
+    under other stages) shows none.
+    """
+    seconds = stats[name].wall_s
     if depth == 0:
-        return f" ({100 * seconds / wall:5.1f}%)" if wall > 0 else ""
-    parent = _row_seconds(stats[stats[name].parent])
-    return f" ({100 * seconds / parent:5.1f}% of parent)" if parent > 0 else ""
+        return f" ({100 * min(seconds, wall) / wall:5.1f}%)" if wall > 0 else ""
+    if stats[name].outlived:
+        return " (ran past its parent)"
+    parent = stats[stats[name].parent].wall_s
+    if parent <= 0 or seconds > parent * SHARE_SLACK:
+        return ""
+    return f" ({100 * min(seconds, parent) / parent:5.1f}% of parent)"
 
 
 def _row(head: str, st: StageStats, share: str) -> list[str]:
     """One stage row (wrapped when its extras run past MAX_LINE columns)."""
     if st.status == SKIPPED:
         return [f"{head}  skipped ({st.reason})"]
-    line = f"{head}{fmt_seconds(_row_seconds(st)):>10}{share}"
+    line = f"{head}{fmt_seconds(st.wall_s):>10}{share}"
     lines = []
     indent = len(line) + 2
     for extra in _extras(st):
@@ -242,30 +295,52 @@ def _row(head: str, st: StageStats, share: str) -> list[str]:
 
 
 def _extras(st: StageStats) -> list[str]:
-    """The notes after a row's time: failure, call count, origins, throughput, GPU peak."""
+    """The notes after a row's time: failure, calls, origins, rate, GPU peak, late calls."""
     extras = []
     if st.status == FAILED:
         extras.append(f"FAILED ({st.error_type})")
-    if st.calls > max(1, len(st.per_origin)):
-        extras.append(f"x{st.calls:,} calls")
+    extras += _call_extras(st)
     if st.skips and st.calls:
         extras.append(f"{st.skips} skipped ({st.reason})")
-    extras += _origin_extras(st.per_origin)
-    seconds = _row_seconds(st)
-    sequences = st.metrics.get("sequences")
-    if sequences and seconds > 0:
-        rate = sequences / seconds
-        extras.append(f"{rate:>6,.0f} seq/s" if rate >= 100 else f"{rate:>6.1f} seq/s")
+    if st.side_by_side:
+        extras += _origin_extras(st.per_origin)
+    extras += _rate_extras(st)
     if st.peak_gpu_bytes is not None:
         extras.append(f"peak GPU {fmt_bytes(st.peak_gpu_bytes)}")
+    if st.outlived:
+        extras.append(f"{st.outlived:,} call{'s' * (st.outlived > 1)} outlived {st.parent}")
     return extras
 
 
+def _call_extras(st: StageStats) -> list[str]:
+    """``0.801s summed over 4 concurrent calls`` and ``x100 calls: median ..., p95 ...``."""
+    if st.concurrent and st.total_s > st.wall_s * SHARE_SLACK:
+        return [f"{fmt_seconds(st.wall_s)} wall, {fmt_seconds(st.total_s)} summed over "
+                f"{st.calls:,} concurrent calls"]
+    if st.calls > max(1, len(st.per_origin) if st.side_by_side else 1):
+        if st.calls >= SPREAD_MIN_CALLS:
+            return [f"x{st.calls:,} calls: median {fmt_seconds(st.median_s)}, "
+                    f"p95 {fmt_seconds(st.p95_s)}"]
+        return [f"x{st.calls:,} calls"]
+    return []
+
+
+def _rate_extras(st: StageStats) -> list[str]:
+    """``1,234 lines/s`` for a stage declared with ``rate="lines"``."""
+    count = st.metrics.get(st.rate) if st.rate else None
+    if not count or st.wall_s <= 0:
+        return []
+    rate = count / st.wall_s
+    unit = f"{st.rate_unit}/s"
+    return [f"{rate:>6,.0f} {unit}" if rate >= 100 else f"{rate:>6.1f} {unit}"]
+
+
 def _origin_extras(per_origin: dict[str, float]) -> list[str]:
-    """Per-origin times and, when one is 20% over the median, the straggler.
+    """Per-origin times of origins that ran side by side and, when one is slow, the straggler.
 
     Two origins show ``x2 ranks: 1290.1 / 1383.2s`` (min / max); three or more also show the
-    median: ``x8 ranks: 1290.1 / 1301.7 / 1383.2s`` (min / median / max).
+    median: ``x8 ranks: 1290.1 / 1301.7 / 1383.2s`` (min / median / max). The straggler is an
+    origin more than 20% above the median.
     """
     if len(per_origin) < 2:
         return []
@@ -300,7 +375,7 @@ def _bottleneck_lines(stats: dict[str, StageStats], wall: float) -> list[str]:
         return []
     tree = _stage_tree(stats)
     shares = {
-        name: 100 * _row_seconds(stats[name]) / wall
+        name: 100 * min(stats[name].wall_s, wall) / wall
         for name, depth in tree
         if depth == 0 and stats[name].status != SKIPPED
     }
@@ -330,18 +405,12 @@ def _failure_lines(stats: dict[str, StageStats]) -> list[str]:
 
 
 def _key_metric_lines(
-    stats: dict[str, StageStats],
     wall: float,
     baseline_seconds: float | None,
     key_metrics: Mapping[str, object] | None,
 ) -> list[str]:
-    """``Key metrics:`` sequences processed, caller-supplied lines, and the baseline speedup."""
-    lines = []
-    extra = dict(key_metrics or {})
-    counts = [st.metrics["sequences"] for st in stats.values() if "sequences" in st.metrics]
-    if counts and "Sequences processed" not in extra:
-        lines.append(f"  Sequences processed: {fmt_number(max(counts))}")
-    lines += [f"  {label}: {fmt_number(value)}" for label, value in extra.items()]
+    """``Key metrics:`` the caller's ``label: value`` lines, and the baseline speedup."""
+    lines = [f"  {label}: {fmt_number(value)}" for label, value in (key_metrics or {}).items()]
     if baseline_seconds is not None:
         speedup = f"{baseline_seconds / wall:.1f}x" if wall > 0 else "n/a"
         lines.append(
