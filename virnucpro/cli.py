@@ -108,6 +108,7 @@ def _add_predict_options(parser: argparse.ArgumentParser) -> None:
     _add_folder_reuse_options(parser)
     parser.add_argument("--baseline-seconds", type=float, default=None, metavar="S",
                         help="wall time of a reference run, for a speedup line in the summary")
+    _add_trace_option(parser)
     parser.add_argument("--report", action="store_true",
                         help="also write OUTPUT_DIR/report.html at the end of a successful run")
 
@@ -178,6 +179,13 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-k", "--keep-intermediate", action="store_true",
                         help="keep work/ (sequences, chunks, split and feature files)")
     _add_folder_reuse_options(parser)
+    _add_trace_option(parser)
+
+
+def _add_trace_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--trace", type=Path, default=None, metavar="FILE",
+                        help="also write the stage timings as a Chrome trace-event JSON file "
+                             "(open it in Perfetto UI or chrome://tracing)")
 
 
 def _add_embedding_options(parser: argparse.ArgumentParser) -> None:
@@ -255,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_preprocess_options(preprocess)
     preprocess.add_argument("-o", "--output-dir", type=Path, required=True, help="output folder")
     _add_folder_reuse_options(preprocess)
+    _add_trace_option(preprocess)
     _add_logging_options(preprocess)
 
     demo = sub.add_parser("demo-models", help="write the small offline demo models to a folder")

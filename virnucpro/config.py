@@ -156,6 +156,8 @@ class PipelineConfig:
         demo: use the offline demo models for every model not asked for explicitly
             (meaningless calls).
         baseline_seconds: wall time of a reference run, for the speedup line of the summary.
+        trace: also write the run's stage calls to this file as a Chrome trace-event JSON file
+            (opens in Perfetto UI and chrome://tracing); None: no trace.
         cache_dir: where downloaded or generated models are cached (None: ``default_cache_dir()``).
         progress: show progress bars (still off when stderr is not a terminal).
         allow_model_mismatch: run a trained classifier (``virnucpro train``) although its chunk
@@ -182,6 +184,7 @@ class PipelineConfig:
     stale_lock_minutes: float = 10.0
     demo: bool = False
     baseline_seconds: float | None = None
+    trace: Path | None = None
     cache_dir: Path | None = None
     progress: bool = True
     allow_model_mismatch: bool = False

@@ -11,7 +11,8 @@ A run, in order:
    against their checkpoints (``stage_runner.plan_stages``: a resume that would redo expensive
    stages with other settings is refused here) and write the run record (``run.json``);
 4. run the stages (``stage_runner.StageLoop``: each reused, or run and recorded);
-5. log the summary and keep the stage records (also when a stage failed or was stopped);
+5. log the summary, keep the stage records and write the ``--trace`` file (also when a stage
+   failed or was stopped);
 6. close: remove the intermediates unless kept.
 
 SIGTERM and SIGHUP stop a run like Ctrl-C (``signals.stop_signals``). Under ``torchrun`` the
@@ -48,7 +49,12 @@ from virnucpro.pipeline.distributed import World
 from virnucpro.pipeline.model_resolution import DEMO_BANNER, resolve_models
 from virnucpro.pipeline.run_folder import prepare_output_dir, remove_intermediates
 from virnucpro.pipeline.run_lock import output_folder_lock
-from virnucpro.pipeline.run_summary import keep_stage_records, log_run_summary
+from virnucpro.pipeline.run_summary import (
+    check_trace_file,
+    keep_stage_records,
+    log_run_summary,
+    write_run_trace,
+)
 from virnucpro.pipeline.signals import stop_signals
 from virnucpro.pipeline.stage_runner import StageLoop, plan_stages
 from virnucpro.pipeline.stage_settings import SettingValues
@@ -176,8 +182,10 @@ def read_streamed_input(request: RunRequest) -> RunRequest:
 
 
 def prepare(request: RunRequest, device: str) -> ResolvedModels | None:
-    """Steps 1: the inputs checked and the models resolved, nothing written in the folder."""
+    """Steps 1: the inputs (and the ``--trace`` path) checked and the models resolved, nothing
+    written in the folder."""
     check_inputs(request)
+    check_trace_file(request.config.trace)
     if request.models == NO_MODELS:
         return None
     return resolve_models(request.config, device,
@@ -249,12 +257,15 @@ def _run_record(request: RunRequest, models: ResolvedModels | None) -> dict:
 
 def summarize(request: RunRequest, registry: StageRegistry, models: ResolvedModels | None,
               opened: OpenRun | None, device: str) -> None:
-    """Step 5: the summary block and the stage records (none before the folder was opened)."""
+    """Step 5: the summary block, the stage records and the ``--trace`` file (neither before
+    the folder was opened)."""
     checkpoints = opened.checkpoints if opened is not None else None
     log_run_summary(registry, request.kept + request.pipeline, request.config, request.title,
                     request.summary_lines(models, device or request.config.device), checkpoints)
     if opened is not None:
         keep_stage_records(request.layout, registry)
+        if request.config.trace is not None:
+            write_run_trace(request.config.trace, registry)
 
 
 def close_run(request: RunRequest, models: ResolvedModels | None) -> None:

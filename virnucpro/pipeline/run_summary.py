@@ -1,19 +1,21 @@
-"""The timing summary that ends a run, with its key metrics read from the stages, and the
-stage records kept in the run folder for ``virnucpro report``."""
+"""The timing summary that ends a run, with its key metrics read from the stages, the stage
+records kept in the run folder for ``virnucpro report`` and the ``--trace`` file."""
 
 from __future__ import annotations
 
 import logging
+import os
+from pathlib import Path
 
 from virnucpro.config import DEFAULT_DNABERT, DEFAULT_ESM, PipelineConfig, ResolvedModels
-from virnucpro.errors import VirNucProError
+from virnucpro.errors import UsageError, VirNucProError
 from virnucpro.paths import RunLayout
 from virnucpro.pipeline.checkpoint import Checkpoints
 from virnucpro.pipeline.definitions import KEY_METRICS, Pipeline
 from virnucpro.pipeline.distributed import World
 from virnucpro.pipeline.stage_runner import stage_metric
 from virnucpro.stage_records import save_records
-from virnucpro_telemetry import StageRegistry, log_summary
+from virnucpro_telemetry import StageRegistry, log_summary, write_trace
 
 _STAGE_REACHED_ITS_END = ("ok", "skipped")  # StageRecord.status of a finished or skipped stage
 
@@ -127,3 +129,30 @@ def keep_stage_records(paths: RunLayout, registry: StageRegistry) -> None:
     except OSError as error:
         logger.warning("could not save the stage records into %s (%s); "
                        "`virnucpro report` will show no timings", paths.state_dir, error)
+
+
+def check_trace_file(path: Path | None) -> None:
+    """Refuse, before the run starts, a ``--trace`` file that could not be written at its end.
+
+    Raises:
+        UsageError: the path is a folder, or its folder does not exist or is not writable.
+    """
+    if path is None:
+        return
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise UsageError(f"--trace {path}: is a folder; give a file name (e.g. {path}/trace.json)")
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise UsageError(f"--trace {path}: the folder {folder} does not exist or is not writable; "
+                         "create it or give another path")
+
+
+def write_run_trace(path: Path, registry: StageRegistry) -> None:
+    """Write the run's stage calls as a Chrome trace (``--trace``); a failure is logged, never
+    raised: the run's results do not depend on it."""
+    try:
+        write_trace(path, registry)
+    except OSError as error:
+        logger.warning("could not write the trace %s (%s)", path, error)
+        return
+    logger.info("Stage trace written to %s (open it in Perfetto UI or chrome://tracing)", path)
