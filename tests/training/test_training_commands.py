@@ -6,6 +6,7 @@ within seconds; ``train --demo`` at full length is timed by ``make train-demo``,
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -38,10 +39,11 @@ def train_arguments(genbank_dir: Path, cache: Path, out: Path, *extra: str) -> l
 
 @pytest.fixture(scope="module")
 def trained(genbank_dir, model_cache_dir, tmp_path_factory) -> Path:
-    """The output folder of one ``train --demo`` run (3 epochs), with its log file."""
+    """The output folder of one ``train --demo`` run (3 epochs), with its log file and trace."""
     out = tmp_path_factory.mktemp("trained") / "run"
-    log = out.parent / "train.log"
-    assert main([*train_arguments(genbank_dir, model_cache_dir, out), "--log-file", str(log)]) == 0
+    log, trace = out.parent / "train.log", out.parent / "train.trace.json"
+    assert main([*train_arguments(genbank_dir, model_cache_dir, out), "--log-file", str(log),
+                 "--trace", str(trace)]) == 0
     return out
 
 
@@ -80,6 +82,18 @@ def test_train_demo_writes_the_three_files_and_ends_with_the_summary(trained):
     assert metadata.training_options["epochs"] == 3 and 1 <= metadata.best_epoch <= 3
     assert state["hidden_layer.weight"].shape[1] == metadata.input_dim
     assert not (trained / "work").exists()
+
+
+def test_train_trace_nests_the_epochs_in_model_training(trained):
+    events = json.loads((trained.parent / "train.trace.json").read_text())["traceEvents"]
+    slices = [event for event in events if event["ph"] == "X"]
+    training = [event for event in slices if event["name"] == "Model Training"]
+    epochs = [event for event in slices if event["name"] == "Training Epoch"]
+    assert len(training) == 1 and len(epochs) == 3
+    start, end = training[0]["ts"], training[0]["ts"] + training[0]["dur"]
+    assert all(start <= epoch["ts"] and epoch["ts"] + epoch["dur"] <= end for epoch in epochs)
+    assert {"GenBank Reading", "ESM-2 Feature Extraction", "Model Evaluation"} <= {
+        event["name"] for event in slices}
 
 
 def test_the_trained_model_runs_in_predict_at_its_own_chunk_length(trained, model_cache_dir,
