@@ -27,7 +27,7 @@ from virnucpro.embedding.dnabert_loading import load_dnabert_s
 from virnucpro.embedding.dnabert_s import DNABertS
 from virnucpro.embedding.esm_embedder import ESMEmbedder
 from virnucpro.embedding.esm_loading import load_esm2
-from virnucpro.pipeline.demo import write_demo_models
+from virnucpro.pipeline.models.demo import write_demo_models
 
 RESIDUES = "ACDEFGHIKLMNPQRSTVWY"
 

@@ -51,8 +51,8 @@ def code_probe(tmp_path) -> tuple[object, Path]:
 @pytest.fixture(scope="session")
 def model_cache_dir(tmp_path_factory) -> Path:
     """A model cache (``PipelineConfig.cache_dir``) that already holds the demo models."""
-    from virnucpro.pipeline.demo import write_demo_models
-    from virnucpro.pipeline.model_resolution import demo_models_dir
+    from virnucpro.pipeline.models.demo import write_demo_models
+    from virnucpro.pipeline.models.model_resolution import demo_models_dir
 
     cache = tmp_path_factory.mktemp("model-cache")
     write_demo_models(demo_models_dir(cache))
@@ -62,7 +62,7 @@ def model_cache_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def demo_models(model_cache_dir):
     """The offline demo models (paths of the DNABERT-S folder, ESM-2 file and classifier)."""
-    from virnucpro.pipeline.demo import demo_model_paths
-    from virnucpro.pipeline.model_resolution import demo_models_dir
+    from virnucpro.pipeline.models.demo import demo_model_paths
+    from virnucpro.pipeline.models.model_resolution import demo_models_dir
 
     return demo_model_paths(demo_models_dir(model_cache_dir))

@@ -137,7 +137,7 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_folder_reuse_options(parser: argparse.ArgumentParser) -> None:
-    """What to do with an output folder that holds a run already (see ``pipeline.run_folder``)."""
+    """What to do with an output folder that holds a run already (``folder.run_folder``)."""
     resume = parser.add_mutually_exclusive_group()
     resume.add_argument("--resume", action="store_true",
                         help="continue a run in an existing output folder")

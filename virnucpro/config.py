@@ -6,7 +6,7 @@ command line and the settings types call these checks and never repeat them.
 
 Two immutable values: :class:`PipelineConfig` holds the settings as the user gave them (a model
 option left out stays None); :class:`ResolvedModels` holds the local model files and device
-that ``virnucpro.pipeline.model_resolution`` derives from them once per run, before stage 1.
+that ``virnucpro.pipeline.models.model_resolution`` derives from them once per run, before stage 1.
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ class PipelineConfig:
         break_lock: take over the output folder's lock even when it names a run that may still
             be running (another host's, or one whose pid this host cannot check).
         stale_lock_minutes: take over another host's lock not refreshed for this long (the
-            holder refreshes it every 30 s; ``pipeline.run_lock``).
+            holder refreshes it every 30 s; ``pipeline.folder.run_lock``).
         demo: use the offline demo models for every model not asked for explicitly
             (meaningless calls).
         baseline_seconds: wall time of a reference run, for the speedup line of the summary.

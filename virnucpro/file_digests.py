@@ -1,7 +1,7 @@
 """Output files as they were written: size and SHA-256, recorded when written, checked on resume.
 
 The run engine records every finished stage's outputs in its checkpoint record
-(``virnucpro.pipeline.checkpoint``). Stages that write many files one by one (the feature
+(``virnucpro.pipeline.engine.checkpoint``). Stages that write many files one by one (the feature
 stages 5-6) also record each file as it is written, in ``.virnucpro/files/``, so that a run
 stopped halfway resumes with exactly the files that are whole: :func:`verify_written` tells a
 whole file from a missing, truncated or changed one. At the root because the embedding stages

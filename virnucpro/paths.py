@@ -2,7 +2,7 @@
 
 ``RunPaths`` is predict's layout; ``training.dataset_paths.DatasetPaths`` (make-dataset, train,
 evaluate) spells its own folder's names. Both implement :class:`RunLayout`, the one layout the
-run engine (``virnucpro.pipeline.engine``) knows, and share :class:`RunFolder` (the run record,
+run engine (``virnucpro.pipeline.engine.runs``) knows, and share :class:`RunFolder` (the run record,
 checkpoints, stage records and lock of any run folder) and :class:`SplitFileNames`.
 """
 
@@ -15,9 +15,9 @@ from typing import Protocol
 
 _FASTA_SUFFIXES = (".fasta", ".fas", ".fna", ".fa", ".ffn", ".faa", ".fsa")
 STATE_DIR = ".virnucpro"  # a run's checkpoints, settings and stage records, in its output folder
-LOCK_FILE = ".virnucpro.lock"  # present while a run uses its output folder (pipeline.run_lock)
-RUN_RECORD_FILE = "run.json"  # the run record: input, settings, models (pipeline.checkpoint)
-CHECKPOINTS_DIR = "done"  # one checkpoint record per finished stage (pipeline.checkpoint)
+LOCK_FILE = ".virnucpro.lock"  # present while a run uses its output folder (folder.run_lock)
+RUN_RECORD_FILE = "run.json"  # the run record: input, settings, models (pipeline.engine.checkpoint)
+CHECKPOINTS_DIR = "done"  # one checkpoint record per finished stage (pipeline.engine.checkpoint)
 STAGE_RECORDS_FILE = "stage_records.json"  # the stage timings (virnucpro.stage_records)
 TRAINING_CHECKPOINT_FILE = "training_checkpoint.pt"  # train's per-epoch checkpoint
 PREDICTIONS_FILE = "prediction_results.txt"  # stage 8: a score per frame
@@ -49,12 +49,12 @@ class RunFolder:
 
     @property
     def state_dir(self) -> Path:
-        """The run record, checkpoint records and stage records (``pipeline.checkpoint``)."""
+        """The run record, checkpoint records and stage records (``pipeline.engine.checkpoint``)."""
         return self.output_dir / STATE_DIR
 
     @property
     def lock_file(self) -> Path:
-        """Exists while a run uses the folder (see ``virnucpro.pipeline.run_lock``)."""
+        """Exists while a run uses the folder (see ``virnucpro.pipeline.folder.run_lock``)."""
         return self.output_dir / LOCK_FILE
 
     @property

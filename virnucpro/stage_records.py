@@ -1,6 +1,6 @@
 """Stage records kept as JSON in the run folder, so a later ``virnucpro report`` can show them.
 
-Written by every run (``virnucpro.pipeline.engine``) and read by
+Written by every run (``virnucpro.pipeline.engine.runs``) and read by
 ``virnucpro.report``; at the root because both use it and it needs neither torch nor matplotlib.
 
 The file holds plain data: ``{"format": ..., "run_start": epoch seconds or null, "records": [one

@@ -6,7 +6,7 @@ FIFO when it reaches that point (the write blocks until the test opens the FIFO 
 then reads the FIFO until the test closes its writing end. A test thus stops a run with a
 signal, or starts a second one, at a moment the run itself signals, never on a race with a
 polled file. The points: each stage's name just before the run engine starts it
-(``pipeline.stage_runner``), each feature file's name just after it was written
+(``pipeline.engine.stage_runner``), each feature file's name just after it was written
 (``embedding.stages``), and ``Training Epoch N checkpointed`` (``training.learning``).
 """
 

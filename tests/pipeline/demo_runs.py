@@ -29,7 +29,7 @@ def output_files(out: Path) -> dict[str, bytes]:
 def run_prediction(input_path: Path, config, registry=None):
     """``predict`` in this process, as the command runs it (one call into the run engine)."""
     from virnucpro.commands.predict import run_request
-    from virnucpro.pipeline.engine import run_pipeline
+    from virnucpro.pipeline.engine.runs import run_pipeline
 
     return run_pipeline(run_request(input_path, config), registry=registry)
 
@@ -37,7 +37,7 @@ def run_prediction(input_path: Path, config, registry=None):
 def run_classify(run_dir: Path, **options):
     """``classify`` in this process, as the command runs it."""
     from virnucpro.commands.classify import run_request
-    from virnucpro.pipeline.engine import run_pipeline
+    from virnucpro.pipeline.engine.runs import run_pipeline
 
     return run_pipeline(run_request(run_dir, **{"progress": False, **options}))
 

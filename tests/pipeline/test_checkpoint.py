@@ -9,11 +9,11 @@ from virnucpro.config import PipelineConfig, ResolvedModels
 from virnucpro.errors import UsageError
 from virnucpro.file_digests import FileDigest, record_written, verify_written
 from virnucpro.paths import RunPaths
-from virnucpro.pipeline.checkpoint import Checkpoints, StageCheckpoint, fingerprint
 from virnucpro.pipeline.definitions import PREDICT
-from virnucpro.pipeline.run_folder import prepare_output_dir, remove_intermediates
-from virnucpro.pipeline.stage_runner import plan_stages
-from virnucpro.pipeline.stage_settings import SettingValues
+from virnucpro.pipeline.engine.checkpoint import Checkpoints, StageCheckpoint, fingerprint
+from virnucpro.pipeline.engine.stage_runner import plan_stages
+from virnucpro.pipeline.engine.stage_settings import SettingValues
+from virnucpro.pipeline.folder.run_folder import prepare_output_dir, remove_intermediates
 from virnucpro.results.stages import score_consensus
 from virnucpro.sequence.stages import chunk_sequences, translate_chunks
 

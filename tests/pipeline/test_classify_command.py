@@ -13,8 +13,8 @@ from demo_runs import run_classify, run_prediction
 
 from virnucpro.config import PipelineConfig
 from virnucpro.errors import ModelFileError, UsageError
-from virnucpro.pipeline.checkpoint import Checkpoints
 from virnucpro.pipeline.definitions import PREDICT, RECLASSIFY
+from virnucpro.pipeline.engine.checkpoint import Checkpoints
 from virnucpro.results import SUMMARY_HEADER
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "example.fa"

@@ -23,8 +23,8 @@ from virnucpro.pipeline.definitions import (
     Segments,
     segments_around,
 )
-from virnucpro.pipeline.run_summary import stage_key_metrics
-from virnucpro.pipeline.stage_settings import SettingValues
+from virnucpro.pipeline.engine.run_summary import stage_key_metrics
+from virnucpro.pipeline.engine.stage_settings import SettingValues
 from virnucpro_telemetry import StageRegistry, add_metrics, stage, stage_name, use_registry
 
 ALL_PIPELINES = (PREDICT, PREPROCESS, RECLASSIFY, MAKE_DATASET, TRAIN, EVALUATE_DATASET,
@@ -49,7 +49,7 @@ def test_every_stage_declares_the_settings_it_reads_and_each_has_a_value():
     stages = {function for pipeline in PIPELINES.values() for function in pipeline}
     assert set(STAGE_SETTINGS) == stages
     names = {name for settings in STAGE_SETTINGS.values() for name in settings}
-    from virnucpro.pipeline.stage_settings import _SETTINGS
+    from virnucpro.pipeline.engine.stage_settings import _SETTINGS
 
     assert names <= set(_SETTINGS)
     assert set(REDONE_WHEN_CHANGED) <= stages

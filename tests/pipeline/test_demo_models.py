@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from virnucpro.classification.classifier import MLPClassifier
-from virnucpro.pipeline.demo import demo_model_paths, write_demo_models
+from virnucpro.pipeline.models.demo import demo_model_paths, write_demo_models
 
 
 def _files(directory):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from virnucpro.pipeline.distributed import RankOutcome, World, failed_ranks_error
-from virnucpro.pipeline.rank_shares import assign_by_cost
+from virnucpro.pipeline.distribution.distributed import RankOutcome, World, failed_ranks_error
+from virnucpro.pipeline.distribution.rank_shares import assign_by_cost
 from virnucpro.sequence.fasta import fasta_size
 
 
@@ -59,7 +59,7 @@ def test_failed_ranks_are_named_with_their_errors():
 def test_rank_device_on_a_machine_without_cuda(device, expected, monkeypatch):
     import torch
 
-    from virnucpro.pipeline.distributed import rank_device
+    from virnucpro.pipeline.distribution.distributed import rank_device
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert rank_device(device, World(rank=1, size=2, local_rank=1, launched=True)) == expected
@@ -68,7 +68,7 @@ def test_rank_device_on_a_machine_without_cuda(device, expected, monkeypatch):
 def test_rank_device_puts_each_rank_on_its_local_gpu(monkeypatch):
     import torch
 
-    from virnucpro.pipeline.distributed import rank_device
+    from virnucpro.pipeline.distribution.distributed import rank_device
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     world = World(rank=5, size=8, local_rank=1, launched=True)
@@ -81,7 +81,7 @@ def test_feature_plan_spreads_missing_files_and_skips_finished_stages(tmp_path):
     from virnucpro.file_digests import record_written
     from virnucpro.paths import RunPaths
     from virnucpro.pipeline.definitions import EMBED
-    from virnucpro.pipeline.distributed import plan_feature_work
+    from virnucpro.pipeline.distribution.distributed import plan_feature_work
 
     paths = RunPaths(tmp_path / "reads.fa", tmp_path, 500)
     for folder in (paths.nucleotide_split_dir, paths.protein_split_dir):

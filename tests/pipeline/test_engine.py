@@ -1,4 +1,4 @@
-"""The one run engine: every command makes one call into ``engine.run_pipeline``; a bad model
+"""The one run engine: every command makes one call into ``runs.run_pipeline``; a bad model
 writes nothing; preprocess takes the lock like every run."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from demo_runs import EXAMPLE, PausePoint
 
 from virnucpro.cli import main
 from virnucpro.errors import UsageError
-from virnucpro.pipeline import engine
 from virnucpro.pipeline.definitions import PIPELINES
+from virnucpro.pipeline.engine import runs
 
 GENBANK = Path(__file__).resolve().parents[2] / "examples" / "genbank"
 LABELLED = ["--viral", str(GENBANK / "gbvrl1_start.seq"), "--other",
@@ -54,7 +54,7 @@ def test_every_command_makes_one_call_into_the_run_engine(tmp_path, monkeypatch)
         calls.append(request)
         raise UsageError("recorded")
 
-    monkeypatch.setattr(engine, "run_pipeline", record)
+    monkeypatch.setattr(runs, "run_pipeline", record)
     for pipeline_name, argv in _command_lines(tmp_path).items():
         calls.clear()
         assert main(argv) == 2, argv

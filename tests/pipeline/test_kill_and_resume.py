@@ -116,8 +116,8 @@ def test_after_a_failure_at_stage_8_the_corrected_classifier_resumes_with_the_em
     import torch
 
     from virnucpro.classification.classifier import MLPClassifier
-    from virnucpro.pipeline.demo import CLASSIFIER_FILE
-    from virnucpro.pipeline.model_resolution import demo_models_dir
+    from virnucpro.pipeline.models.demo import CLASSIFIER_FILE
+    from virnucpro.pipeline.models.model_resolution import demo_models_dir
 
     out = tmp_path / "out"
     fixed = tmp_path / "fixed.pth"

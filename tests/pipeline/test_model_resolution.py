@@ -11,7 +11,7 @@ import torch
 from virnucpro.classification.classifier import MLPClassifier
 from virnucpro.config import PipelineConfig
 from virnucpro.errors import ModelFileError, UsageError
-from virnucpro.pipeline.model_resolution import resolve_models
+from virnucpro.pipeline.models.model_resolution import resolve_models
 from virnucpro.training.model_file import ModelMetadata, save_trained_model
 
 DEMO_WIDTH = 64 + 64  # demo DNABERT-S width + demo ESM-2 width

@@ -13,7 +13,7 @@ import pytest
 from demo_runs import EXAMPLE, PausePoint, output_files, predict_command
 
 from virnucpro.cli import main
-from virnucpro.pipeline.run_lock import LockHolder
+from virnucpro.pipeline.folder.run_lock import LockHolder
 
 
 def error_lines(stderr: str) -> list[str]:

@@ -14,8 +14,8 @@ import time
 import pytest
 
 from virnucpro.errors import UsageError
-from virnucpro.pipeline import run_lock
-from virnucpro.pipeline.run_lock import LockHolder, output_folder_lock
+from virnucpro.pipeline.folder import run_lock
+from virnucpro.pipeline.folder.run_lock import LockHolder, output_folder_lock
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import time
 import pytest
 from demo_runs import EXAMPLE
 
-from virnucpro.pipeline.run_lock import LockHolder
+from virnucpro.pipeline.folder.run_lock import LockHolder
 
 RESULTS = ("prediction_results.txt", "prediction_results_highestscore.csv",
            "sequence_summary.tsv")

@@ -9,7 +9,7 @@ import pytest
 
 from virnucpro.commands.make_dataset import run_request
 from virnucpro.errors import InputError, UsageError
-from virnucpro.pipeline.engine import run_pipeline
+from virnucpro.pipeline.engine.runs import run_pipeline
 from virnucpro.training.dataset import dataset_hash, read_dataset_table
 from virnucpro.training.dataset_paths import DatasetPaths
 from virnucpro.training.settings import (

@@ -30,7 +30,7 @@ def run_request(run_dir: Path, **options):
         UsageError: not a run of this version, or its features were not kept.
     """
     from virnucpro.pipeline.definitions import PREDICT, RECLASSIFY
-    from virnucpro.pipeline.engine import CLASSIFIER, RunRequest
+    from virnucpro.pipeline.engine.runs import CLASSIFIER, RunRequest
 
     run_dir = Path(run_dir)
     record = read_kept_run(run_dir)
@@ -49,7 +49,7 @@ def run_request(run_dir: Path, **options):
 
 def main(args: argparse.Namespace) -> None:
     """Re-classify ``args.run_dir`` with ``args.model`` and ``args.min_score``."""
-    from virnucpro.pipeline.engine import run_pipeline
+    from virnucpro.pipeline.engine.runs import run_pipeline
 
     layout = run_pipeline(run_request(
         args.run_dir, model=args.model, min_score=args.min_score,
@@ -66,7 +66,7 @@ def read_kept_run(run_dir: Path) -> dict:
     Raises:
         UsageError: the folder holds no run record of this version, or a damaged one.
     """
-    from virnucpro.pipeline.checkpoint import RUN_RECORD_FORMAT, read_json_record
+    from virnucpro.pipeline.engine.checkpoint import RUN_RECORD_FORMAT, read_json_record
 
     path = run_record_path(run_dir)
     record = read_json_record(path, "run record")

@@ -10,7 +10,7 @@ logger = logging.getLogger(__name__)
 
 def main(args: argparse.Namespace) -> None:
     """Write the demo models into ``args.directory`` and list them."""
-    from virnucpro.pipeline.demo import write_demo_models  # imports torch
+    from virnucpro.pipeline.models.demo import write_demo_models  # imports torch
 
     models = write_demo_models(args.directory)
     logger.info("Demo models written to %s (random weights: their predictions mean nothing):",

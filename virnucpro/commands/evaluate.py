@@ -21,8 +21,8 @@ def run_request(config, dataset_dir: Path | None):
         UsageError: the output folder is the dataset folder.
     """
     from virnucpro.pipeline.definitions import EVALUATE_DATASET, EVALUATE_FILES
-    from virnucpro.pipeline.engine import ALL_MODELS, RunRequest
-    from virnucpro.pipeline.run_summary import model_lines
+    from virnucpro.pipeline.engine.run_summary import model_lines
+    from virnucpro.pipeline.engine.runs import ALL_MODELS, RunRequest
     from virnucpro.training.dataset_paths import DatasetPaths
 
     output_dir, table = Path(config.output_dir), None
@@ -41,7 +41,7 @@ def run_request(config, dataset_dir: Path | None):
 
 def main(args: argparse.Namespace) -> None:
     """Evaluate ``args.model``; print the metrics table (also in ``evaluation_metrics.tsv``)."""
-    from virnucpro.pipeline.engine import run_pipeline
+    from virnucpro.pipeline.engine.runs import run_pipeline
 
     labelled = bool(args.viral or args.other)
     if (args.dataset is None) == (not labelled):

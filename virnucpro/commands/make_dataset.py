@@ -20,7 +20,7 @@ def genbank_inputs(config) -> tuple[Path, ...]:
 def run_request(config):
     """The engine's ``RunRequest`` of the four make-dataset stages into ``config.output_dir``."""
     from virnucpro.pipeline.definitions import MAKE_DATASET  # --help stays fast
-    from virnucpro.pipeline.engine import NO_MODELS, RunRequest
+    from virnucpro.pipeline.engine.runs import NO_MODELS, RunRequest
     from virnucpro.training.dataset_paths import DatasetPaths
 
     layout = DatasetPaths(Path(config.output_dir), config.chunk_length)
@@ -31,7 +31,7 @@ def run_request(config):
 
 def main(args: argparse.Namespace) -> None:
     """Run the four make-dataset stages into ``args.output_dir`` and list the outputs."""
-    from virnucpro.pipeline.engine import run_pipeline
+    from virnucpro.pipeline.engine.runs import run_pipeline
 
     layout = run_pipeline(run_request(training_config_from_args(args)))
     logger.info("Dataset in %s: %s and %s/", layout.output_dir, layout.dataset_table.name,

@@ -26,9 +26,9 @@ def run_request(input_path: Path, config: PipelineConfig, world=None):
     # ``virnucpro --help`` stays fast.
     from virnucpro.paths import RunPaths
     from virnucpro.pipeline.definitions import PREDICT
-    from virnucpro.pipeline.distributed import World
-    from virnucpro.pipeline.engine import ALL_MODELS, RunRequest
-    from virnucpro.pipeline.run_summary import device_line, model_lines
+    from virnucpro.pipeline.distribution.distributed import World
+    from virnucpro.pipeline.engine.run_summary import device_line, model_lines
+    from virnucpro.pipeline.engine.runs import ALL_MODELS, RunRequest
 
     world = world or World()
     input_path = Path(input_path)
@@ -45,8 +45,8 @@ def run_request(input_path: Path, config: PipelineConfig, world=None):
 
 def main(args: argparse.Namespace) -> None:
     """Run the prediction pipeline on ``args.input`` and list the result files."""
-    from virnucpro.pipeline.distributed import World
-    from virnucpro.pipeline.engine import run_pipeline
+    from virnucpro.pipeline.distribution.distributed import World
+    from virnucpro.pipeline.engine.runs import run_pipeline
 
     world = World.from_environment()
     if world.is_main:

@@ -19,7 +19,7 @@ def run_request(input_path: Path, config):
     """
     from virnucpro.paths import RunPaths  # the pipeline loads when run: --help stays fast
     from virnucpro.pipeline.definitions import PREPROCESS
-    from virnucpro.pipeline.engine import NO_MODELS, RunRequest
+    from virnucpro.pipeline.engine.runs import NO_MODELS, RunRequest
 
     layout = RunPaths(Path(input_path), Path(config.output_dir), config.chunk_length)
     return RunRequest("preprocess", PREPROCESS, layout, config, inputs=(Path(input_path),),
@@ -29,7 +29,7 @@ def run_request(input_path: Path, config):
 
 def main(args: argparse.Namespace) -> None:
     """Run stages 1-4 on ``args.input`` into ``args.output_dir`` (their outputs are kept)."""
-    from virnucpro.pipeline.engine import run_pipeline
+    from virnucpro.pipeline.engine.runs import run_pipeline
 
     config = config_from_args(args, keep_intermediate=True, output_dir=Path(args.output_dir))
     layout = run_pipeline(run_request(args.input, config))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from virnucpro.commands.make_dataset import genbank_inputs
 from virnucpro.logs import quiet_worker_rank
-from virnucpro.pipeline.distributed import World
+from virnucpro.pipeline.distribution.distributed import World
 from virnucpro.training.settings import training_config_from_args
 
 logger = logging.getLogger(__name__)
@@ -18,8 +18,8 @@ logger = logging.getLogger(__name__)
 def run_request(config):
     """The engine's ``RunRequest`` of a train run: dataset, features, model, test metrics."""
     from virnucpro.pipeline.definitions import TRAIN  # the stages import torch when they run
-    from virnucpro.pipeline.engine import EMBEDDERS, RunRequest
-    from virnucpro.pipeline.run_summary import model_lines
+    from virnucpro.pipeline.engine.run_summary import model_lines
+    from virnucpro.pipeline.engine.runs import EMBEDDERS, RunRequest
     from virnucpro.training.dataset_paths import DatasetPaths
 
     layout = DatasetPaths(Path(config.output_dir), config.chunk_length)
@@ -33,7 +33,7 @@ def run_request(config):
 
 def main(args: argparse.Namespace) -> None:
     """Run the training pipeline into ``args.output_dir`` and list the result files."""
-    from virnucpro.pipeline.engine import run_pipeline
+    from virnucpro.pipeline.engine.runs import run_pipeline
 
     world = World.from_environment()
     if not world.is_main:  # other ranks show no progress bars and log warnings only

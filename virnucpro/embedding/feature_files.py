@@ -1,7 +1,7 @@
 """The feature files of stages 5-6: ``{'ids': [str, ...], 'data': Tensor[n, d]}``.
 
 torch is imported by the functions that read or write tensors, so that the torchrun planner
-(``virnucpro.pipeline.distributed``) can ask :func:`pending_splits` without loading it.
+(``virnucpro.pipeline.distribution.distributed``) can ask :func:`pending_splits` without loading it.
 """
 
 from __future__ import annotations

@@ -99,7 +99,7 @@ def esm_files(paths: RunLayout) -> SplitFiles:
     return SplitFiles(paths.protein_split, paths.esm_features)
 
 
-# feature stage -> its files, for the torchrun planner (virnucpro.pipeline.torchrun)
+# feature stage -> its files, for the torchrun planner (virnucpro.pipeline.distribution.torchrun)
 SPLIT_FILES: dict[Callable, Callable[[RunLayout], SplitFiles]] = {
     extract_dnabert_features: dnabert_files,
     extract_esm_features: esm_files,

@@ -68,7 +68,7 @@ PIPELINES: dict[str, Pipeline] = {
 }
 
 # The settings each stage reads besides the outputs of the stages before it (names of
-# ``virnucpro.pipeline.stage_settings``): its checkpoint is keyed on them and on those outputs,
+# ``engine.stage_settings``): its checkpoint is keyed on them and on those outputs,
 # so on --resume a stage is redone exactly when one of them changed.
 STAGE_SETTINGS: dict[Stage, tuple[str, ...]] = {
     chunk_sequences: ("input", "chunk_length"),

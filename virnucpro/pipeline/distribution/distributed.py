@@ -1,6 +1,6 @@
 """The ``torchrun`` building blocks: this rank's place, its device, collectives, work planning.
 
-The run itself (which rank does what, when) is ``virnucpro.pipeline.torchrun``. torch is
+The run itself (which rank does what, when) is ``distribution.torchrun``. torch is
 imported inside the functions that need it.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 from virnucpro.embedding.feature_files import pending_splits
 from virnucpro.errors import RankFailedError
 from virnucpro.paths import RunLayout
-from virnucpro.pipeline.rank_shares import assign_by_cost
+from virnucpro.pipeline.distribution.rank_shares import assign_by_cost
 from virnucpro.sequence.fasta import fasta_size
 from virnucpro_telemetry import stage_name
 

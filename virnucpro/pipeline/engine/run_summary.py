@@ -10,10 +10,10 @@ from pathlib import Path
 from virnucpro.config import DEFAULT_DNABERT, DEFAULT_ESM, PipelineConfig, ResolvedModels
 from virnucpro.errors import UsageError, VirNucProError
 from virnucpro.paths import RunLayout
-from virnucpro.pipeline.checkpoint import Checkpoints
 from virnucpro.pipeline.definitions import KEY_METRICS, Pipeline
-from virnucpro.pipeline.distributed import World
-from virnucpro.pipeline.stage_runner import stage_metric
+from virnucpro.pipeline.distribution.distributed import World
+from virnucpro.pipeline.engine.checkpoint import Checkpoints
+from virnucpro.pipeline.engine.stage_runner import stage_metric
 from virnucpro.stage_records import save_records
 from virnucpro_telemetry import StageRegistry, log_summary, write_trace
 

@@ -41,7 +41,7 @@ def demo_models_dir(cache_dir: Path) -> Path:
 
 def ensure_demo_models(cache_dir: Path):
     """The demo models under ``cache_dir``, written on first use."""
-    from virnucpro.pipeline.demo import demo_model_paths, write_demo_models  # imports torch
+    from virnucpro.pipeline.models.demo import demo_model_paths, write_demo_models  # imports torch
 
     directory = demo_models_dir(cache_dir)
     paths = demo_model_paths(directory)

@@ -16,7 +16,7 @@ A run, in order:
 6. close: remove the intermediates unless kept.
 
 SIGTERM and SIGHUP stop a run like Ctrl-C (``signals.stop_signals``). Under ``torchrun`` the
-same steps run through ``virnucpro.pipeline.torchrun``, rank 0 opening and closing the run.
+same steps run through ``pipeline.distribution.torchrun``, rank 0 opening and closing the run.
 Importing this module loads no torch.
 """
 
@@ -38,26 +38,26 @@ from virnucpro.input_files import (
     remove_spooled,
 )
 from virnucpro.paths import RunLayout
-from virnucpro.pipeline.checkpoint import (
+from virnucpro.pipeline.definitions import Pipeline
+from virnucpro.pipeline.distribution.distributed import World
+from virnucpro.pipeline.engine.checkpoint import (
     Checkpoints,
     new_run_record,
     read_json_record,
     write_json_record,
 )
-from virnucpro.pipeline.definitions import Pipeline
-from virnucpro.pipeline.distributed import World
-from virnucpro.pipeline.model_resolution import DEMO_BANNER, resolve_models
-from virnucpro.pipeline.run_folder import prepare_output_dir, remove_intermediates
-from virnucpro.pipeline.run_lock import output_folder_lock
-from virnucpro.pipeline.run_summary import (
+from virnucpro.pipeline.engine.run_summary import (
     check_trace_file,
     keep_stage_records,
     log_run_summary,
     write_run_trace,
 )
-from virnucpro.pipeline.signals import stop_signals
-from virnucpro.pipeline.stage_runner import StageLoop, plan_stages
-from virnucpro.pipeline.stage_settings import SettingValues
+from virnucpro.pipeline.engine.signals import stop_signals
+from virnucpro.pipeline.engine.stage_runner import StageLoop, plan_stages
+from virnucpro.pipeline.engine.stage_settings import SettingValues
+from virnucpro.pipeline.folder.run_folder import prepare_output_dir, remove_intermediates
+from virnucpro.pipeline.folder.run_lock import output_folder_lock
+from virnucpro.pipeline.models.model_resolution import DEMO_BANNER, resolve_models
 from virnucpro_telemetry import StageRegistry, stage_name, use_registry
 
 logger = logging.getLogger(__name__)
@@ -141,7 +141,7 @@ def run_pipeline(request: RunRequest, world: World | None = None,
     layout = request.layout
     with stop_signals(), os_errors_explained(layout.output_dir):
         if world.launched:
-            from virnucpro.pipeline.torchrun import run_launched
+            from virnucpro.pipeline.distribution.torchrun import run_launched
 
             return run_launched(request, world)
         models = prepare(request, request.config.device)
@@ -231,7 +231,7 @@ def _check_kept(request: RunRequest, checkpoints: Checkpoints) -> None:
 
 
 def _run_record(request: RunRequest, models: ResolvedModels | None) -> dict:
-    """The run record (``pipeline.checkpoint``) of this run."""
+    """The run record (``pipeline.engine.checkpoint``) of this run."""
     config = request.config
     settings = {name: getattr(config, name) for name in _RECORDED_SETTINGS}
     settings["model"] = None if config.model is None else str(config.model)  # -m as typed

@@ -14,7 +14,7 @@ the folder's results (read by ``virnucpro report`` and ``virnucpro classify``)::
 written: the settings it read (``definitions.STAGE_SETTINGS``), the digest of what the stages
 before it wrote (``upstream``), each output file's size and SHA-256 and the metrics it recorded.
 A stage is reused on ``--resume`` exactly when its settings and upstream digest are unchanged
-and its outputs verify (``virnucpro.pipeline.stage_runner``).
+and its outputs verify (``virnucpro.pipeline.engine.stage_runner``).
 
 Every record is written atomically. A record that exists but cannot be read is a
 :class:`UsageError` naming the file and the fix (exit 2), never a crash.

@@ -1,6 +1,6 @@
 """A pipeline run under ``torchrun``: rank 0 prepares and finishes, every rank embeds.
 
-The flow is the run engine's (``virnucpro.pipeline.engine``), for ``predict`` and ``train``
+The flow is the run engine's (``virnucpro.pipeline.engine.runs``), for ``predict`` and ``train``
 alike: the request's pipeline is cut around the shared feature stages (``definitions.Segments``).
 Rank 0 checks the inputs, resolves the models, takes the output folder's lock, opens the run
 (folder, checkpoints, run record), runs the ``before`` stages and plans the shared work, then
@@ -22,10 +22,12 @@ from virnucpro.config import ResolvedModels
 from virnucpro.embedding.stages import SPLIT_FILES
 from virnucpro.errors import RankFailedError, VirNucProError, file_system_error
 from virnucpro.paths import RunLayout
-from virnucpro.pipeline import distributed, engine, run_lock
 from virnucpro.pipeline.definitions import Segments, segments_around
-from virnucpro.pipeline.distributed import FeaturePlan, RankOutcome, World
-from virnucpro.pipeline.stage_runner import Snapshot, snapshot
+from virnucpro.pipeline.distribution import distributed
+from virnucpro.pipeline.distribution.distributed import FeaturePlan, RankOutcome, World
+from virnucpro.pipeline.engine import runs
+from virnucpro.pipeline.engine.stage_runner import Snapshot, snapshot
+from virnucpro.pipeline.folder import run_lock
 from virnucpro_telemetry import StageRegistry, skip_stage, stage_name, use_registry
 
 logger = logging.getLogger(__name__)
@@ -47,7 +49,7 @@ class _MainRun:
     lock: bytes | None = None  # what rank 0 wrote into the output folder's lock file
     heartbeat: run_lock.Heartbeat | None = None  # refreshes that lock while rank 0 holds it
     models: ResolvedModels | None = None
-    opened: engine.OpenRun | None = None
+    opened: runs.OpenRun | None = None
     before_shared: Snapshot | None = None
     error: BaseException | None = None
 
@@ -56,7 +58,7 @@ class _MainRun:
 class _Launch:
     """One rank's fixed facts: the request, its pipeline's segments, the world."""
 
-    request: engine.RunRequest
+    request: runs.RunRequest
     segments: Segments
     world: World
 
@@ -86,11 +88,11 @@ def _prepare_on_main(launch: _Launch, device: str, registry, main_run: _MainRun)
     """
     request = launch.request
     try:
-        main_run.models = engine.prepare(request, device)
+        main_run.models = runs.prepare(request, device)
         main_run.lock = run_lock.acquire(request.layout.lock_file, request.config.break_lock,
                                          request.config.stale_lock_minutes)
         main_run.heartbeat = run_lock.Heartbeat(request.layout.lock_file, main_run.lock).start()
-        main_run.opened = engine.open_run(request, main_run.models)
+        main_run.opened = runs.open_run(request, main_run.models)
         with use_registry(registry):
             main_run.opened.loop.run(launch.segments.before)
             plan = _plan_shared(launch, main_run)
@@ -161,7 +163,7 @@ def _handoff(launch: _Launch, device, registry, main_run) -> _Handoff:
     return handoff
 
 
-def run_launched(request: engine.RunRequest, world: World) -> RunLayout:
+def run_launched(request: runs.RunRequest, world: World) -> RunLayout:
     """Run ``request`` as one rank of a ``torchrun`` launch; return its layout.
 
     The pipeline is cut around its feature stages (``definitions.segments_around``). Only rank
@@ -201,7 +203,7 @@ def _run_rank(launch: _Launch, main_run: _MainRun) -> RunLayout:
         raise
     finally:
         if world.is_main:
-            engine.summarize(request, registry, main_run.models, main_run.opened, device)
+            runs.summarize(request, registry, main_run.models, main_run.opened, device)
         # Keep every rank alive until rank 0 has reported: torchrun stops the whole job as
         # soon as one rank exits with an error. A stopped rank does not wait: the others are
         # being stopped too, and may never reach the barrier.
@@ -209,5 +211,5 @@ def _run_rank(launch: _Launch, main_run: _MainRun) -> RunLayout:
             distributed.barrier()
         distributed.destroy_process_group()
     if world.is_main:
-        engine.close_run(request, models)
+        runs.close_run(request, models)
     return request.layout

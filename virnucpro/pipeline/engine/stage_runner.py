@@ -1,7 +1,7 @@
 """Running a tuple of stages with per-stage checkpoints: reuse what is unchanged and whole,
 redo the rest, record each finished stage's outputs.
 
-A stage's checkpoint (``pipeline.checkpoint.StageCheckpoint``) is keyed on the settings it reads
+A stage's checkpoint (``checkpoint.StageCheckpoint``) is keyed on the settings it reads
 (``definitions.STAGE_SETTINGS``) and on the outputs of the stages before it (``upstream``). On
 ``--resume`` a stage is reused when both are unchanged and its recorded outputs are still there
 with their size and SHA-256; else it runs again (and logs why). Intermediates removed at the end
@@ -23,10 +23,10 @@ from virnucpro.config import PipelineConfig, ResolvedModels
 from virnucpro.errors import UsageError
 from virnucpro.file_digests import current_digest, recorded_digest
 from virnucpro.paths import RunLayout
-from virnucpro.pipeline.checkpoint import Checkpoints, StageCheckpoint, fingerprint
 from virnucpro.pipeline.definitions import REDONE_WHEN_CHANGED, STAGE_SETTINGS, Pipeline, Stage
-from virnucpro.pipeline.signals import stage_starts
-from virnucpro.pipeline.stage_settings import SettingValues, describe_change
+from virnucpro.pipeline.engine.checkpoint import Checkpoints, StageCheckpoint, fingerprint
+from virnucpro.pipeline.engine.signals import stage_starts
+from virnucpro.pipeline.engine.stage_settings import SettingValues, describe_change
 from virnucpro_telemetry import current_registry, skip_stage, stage_name
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from pathlib import Path
 from virnucpro.errors import UsageError
 from virnucpro.input_files import SPOOL_DIR
 from virnucpro.paths import RunLayout
-from virnucpro.pipeline.checkpoint import Checkpoints
+from virnucpro.pipeline.engine.checkpoint import Checkpoints
 
 logger = logging.getLogger(__name__)
 
