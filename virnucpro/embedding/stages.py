@@ -37,56 +37,17 @@ class SplitFiles(NamedTuple):
 
 
 @timed_stage("DNABERT-S Feature Extraction", rate="sequences", rate_unit="seq")
-def extract_dnabert_features(
-    paths: RunLayout,
-    config: PipelineConfig,
-    models: ResolvedModels,
-    split_indices: Sequence[int] | None = None,
-) -> None:
-    """Embed the nucleotide split files with DNABERT-S.
-
-    Args:
-        paths: the run's output layout.
-        config: the run settings (``precision``, ``dnabert_tokens_per_batch``, ``resume``,
-            ``cache_dir``, ``progress``).
-        models: the resolved models (``dnabert``, ``device``).
-        split_indices: the split files to process (None: all of them).
-    """
-    from virnucpro.embedding.dnabert_embedder import DNABertEmbedder
-    from virnucpro.embedding.dnabert_loading import load_dnabert_s
-
-    def make_embedder(device, dtype):
-        model, tokenizer = load_dnabert_s(models.dnabert, config.cache_dir)
-        return DNABertEmbedder(model, tokenizer, device, dtype, config.dnabert_tokens_per_batch)
-
-    _run_feature_stage(paths, config, models, split_indices, dnabert_files(paths),
-                       make_embedder)
+def extract_dnabert_features(paths: RunLayout, config: PipelineConfig, models: ResolvedModels,
+                             split_indices: Sequence[int] | None = None) -> None:
+    """Embed the nucleotide split files with DNABERT-S (see :func:`_run_feature_stage`)."""
+    _run_feature_stage(paths, config, models, split_indices, dnabert_files(paths), _dnabert)
 
 
 @timed_stage("ESM-2 Feature Extraction", rate="sequences", rate_unit="seq")
-def extract_esm_features(
-    paths: RunLayout,
-    config: PipelineConfig,
-    models: ResolvedModels,
-    split_indices: Sequence[int] | None = None,
-) -> None:
-    """Embed the protein split files with ESM-2 (last layer).
-
-    Args:
-        paths: the run's output layout.
-        config: the run settings (``precision``, ``esm_tokens_per_batch``, ``resume``,
-            ``cache_dir``, ``progress``).
-        models: the resolved models (``esm``, ``device``).
-        split_indices: the split files to process (None: all of them).
-    """
-    from virnucpro.embedding.esm_embedder import ESMEmbedder
-    from virnucpro.embedding.esm_loading import load_esm2
-
-    def make_embedder(device, dtype):
-        model, alphabet = load_esm2(models.esm, config.cache_dir)
-        return ESMEmbedder(model, alphabet, device, dtype, config.esm_tokens_per_batch)
-
-    _run_feature_stage(paths, config, models, split_indices, esm_files(paths), make_embedder)
+def extract_esm_features(paths: RunLayout, config: PipelineConfig, models: ResolvedModels,
+                         split_indices: Sequence[int] | None = None) -> None:
+    """Embed the protein split files with ESM-2, last layer (see :func:`_run_feature_stage`)."""
+    _run_feature_stage(paths, config, models, split_indices, esm_files(paths), _esm)
 
 
 def dnabert_files(paths: RunLayout) -> SplitFiles:
@@ -106,9 +67,38 @@ SPLIT_FILES: dict[Callable, Callable[[RunLayout], SplitFiles]] = {
 }
 
 
-def _run_feature_stage(paths, config, models, split_indices, files: SplitFiles,
-                       make_embedder) -> None:
-    """Load the model once, then embed each pending split file and write its features."""
+def _dnabert(config: PipelineConfig, models: ResolvedModels, device, dtype):
+    """DNABERT-S (``models.dnabert``) in batches of ``config.dnabert_tokens_per_batch``."""
+    from virnucpro.embedding.dnabert_embedder import DNABertEmbedder
+    from virnucpro.embedding.dnabert_loading import load_dnabert_s
+
+    model, tokenizer = load_dnabert_s(models.dnabert, config.cache_dir)
+    return DNABertEmbedder(model, tokenizer, device, dtype, config.dnabert_tokens_per_batch)
+
+
+def _esm(config: PipelineConfig, models: ResolvedModels, device, dtype):
+    """ESM-2 (``models.esm``) in batches of ``config.esm_tokens_per_batch``."""
+    from virnucpro.embedding.esm_embedder import ESMEmbedder
+    from virnucpro.embedding.esm_loading import load_esm2
+
+    model, alphabet = load_esm2(models.esm, config.cache_dir)
+    return ESMEmbedder(model, alphabet, device, dtype, config.esm_tokens_per_batch)
+
+
+def _run_feature_stage(paths: RunLayout, config: PipelineConfig, models: ResolvedModels,
+                       split_indices: Sequence[int] | None, files: SplitFiles,
+                       load: Callable) -> None:
+    """Load the model once, then embed each pending split file and write its features.
+
+    Args:
+        paths: the run's output layout.
+        config: the run settings (``precision``, the model's tokens per batch, ``resume``,
+            ``cache_dir``, ``progress``).
+        models: the resolved models (the stage's model, ``device``).
+        split_indices: the split files to process (None: all of them).
+        files: the split files the stage reads and the feature files it writes.
+        load: ``load(config, models, device, dtype)`` gives the stage's embedder.
+    """
     from virnucpro.embedding.device import resolve_device, resolve_dtype
     from virnucpro.embedding.feature_files import write_features
     from virnucpro.sequence.fasta import fasta_size, read_fasta
@@ -126,7 +116,7 @@ def _run_feature_stage(paths, config, models, split_indices, files: SplitFiles,
     if todo:
         device = resolve_device(models.device)
         dtype = resolve_dtype(config.precision, device)
-        embedder = make_embedder(device, dtype)
+        embedder = load(config, models, device, dtype)
         logger.info("%s on %s (%s), %d split file(s)", embedder.name, device,
                     str(dtype).removeprefix("torch."), len(todo))
         total = sum(fasta_size(files.source(index)).records for index in todo)
