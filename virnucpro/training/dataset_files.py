@@ -83,10 +83,11 @@ def select_one_file(job: Job) -> FileReport:
         atomic_open(paths.protein_frames(stem)) as protein_out,
     ):
         for chunks, proteins in _record_chunks(paths, stem):
-            nucleotide, protein = format_frames(record_frames(chunks, proteins))
+            found = list(record_frames(chunks, proteins))
+            nucleotide, protein = format_frames(found)
             nucleotide_out.write(nucleotide)
             protein_out.write(protein)
-            frames += nucleotide.count(">")
+            frames += len(found)
             bar.update(1)
     return FileReport({"frames": frames}, warnings)
 
@@ -109,11 +110,10 @@ def _record_chunks(paths: DatasetPaths, stem: str) -> Iterator[tuple[Iterator, l
 
 def frame_rows(item: LabelledInput, nucleotide_frames: Path) -> list[FrameRow]:
     """One :class:`FrameRow` per frame of an input's nucleotide frame file."""
-    with open(nucleotide_frames, encoding="utf-8") as frames:
-        return [
-            FrameRow(frame_id, frame_record_id(frame_id), item.source, item.group, item.label)
-            for frame_id in (line[1:].rstrip("\n") for line in frames if line.startswith(">"))
-        ]
+    return [
+        FrameRow(frame.id, frame_record_id(frame.id), item.source, item.group, item.label)
+        for frame in read_fasta(nucleotide_frames, allow_empty=True)
+    ]
 
 
 def _record_progress(path: Path, config: TrainingConfig):
