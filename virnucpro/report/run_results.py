@@ -5,7 +5,7 @@ record's length and chunk count, ``prediction_results.txt`` the per-frame scores
 ``prediction_results_highestscore.csv`` the per-chunk calls. The chunk length is not in any of
 the three, so it is read from the run's settings (or given explicitly).
 
-The run record is the documented one of ``pipeline.engine.checkpoint`` (format 2: ``input``,
+The run record is the documented contract of ARCHITECTURE.md (format 2: ``input``,
 ``settings`` as given, ``models`` as resolved, ``demo``); a record of format 1 (``settings``,
 ``given``) is read too. File names come from ``virnucpro.paths``.
 """

@@ -76,7 +76,7 @@ def _no_lines(models: ResolvedModels | None, device: str) -> dict[str, object]:
 
 @dataclass(frozen=True)
 class RunRequest:
-    """One command's run, as the engine needs it (built by ``pipeline.run_requests``).
+    """One command's run, as the engine needs it (built by each ``commands`` module).
 
     Attributes:
         command: the command's name (in ``run.json``).
