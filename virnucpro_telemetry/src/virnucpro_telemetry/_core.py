@@ -125,8 +125,11 @@ def fast_call(name: str, sync_cuda: object, nvtx: bool, wrapped):
             current = context_frame or fallback_frame(state.thread)
         # INFO off means DEBUG off too: one cache look-up answers for a top-level stage (INFO)
         # and a nested one (DEBUG) alike (benchmarks/bench_telemetry.py).
+        # With torch imported, only a stage that will use CUDA needs the full path: programs
+        # that import torch but never initialise CUDA keep the hot path.
         if ((_log_hint(INFO) is not False and _is_loud(current)) or BRIDGE[0] is not None
-                or (gpu_possible and "torch" in _modules)):
+                or (gpu_possible and "torch" in _modules
+                    and _cuda.cuda_for(sync_cuda) is not None)):
             return call_in_full(name, sync_cuda, nvtx, wrapped, args, kwargs)
         registry = current.registry
         if current.name is None:
