@@ -31,10 +31,8 @@ from ._records import FAILED, OK, SKIPPED
 from ._tally import PENDING_LIMIT, Tally, Union, extend_union, fold_pending, fold_times
 
 _current_get = CURRENT.get
-_bare_frame = object.__new__
-# Clocks that never go back (time.get_clock_info): deferred calls of one thread never overlap.
-MONOTONIC_CLOCKS = (time.perf_counter_ns, time.monotonic_ns)
 _current_set = CURRENT.set
+_bare_frame = object.__new__
 _modules = sys.modules
 _is_enabled_for = logger.isEnabledFor
 _shared_lock = threading.Lock()  # guards updates made from another thread than the frame's
@@ -43,6 +41,8 @@ _shared_lock = threading.Lock()  # guards updates made from another thread than 
 # ``end(frame, error)``, or None. Stages take the full path while one is set.
 BRIDGE: list = [None]
 SHARED = 0  # StageRegistry._solo once two threads recorded into it (thread idents are not 0)
+# Clocks that never go back (time.get_clock_info): deferred calls of one thread never overlap.
+MONOTONIC_CLOCKS = (time.perf_counter_ns, time.monotonic_ns)
 
 # Logger.isEnabledFor() answers from the logger's per-level cache; reading that cache directly
 # saves a Python call per stage (benchmarks/bench_telemetry.py). A miss (None) falls back to
@@ -125,8 +125,11 @@ def fast_call(name: str, sync_cuda: object, nvtx: bool, wrapped):
             current = context_frame or fallback_frame(state.thread)
         # INFO off means DEBUG off too: one cache look-up answers for a top-level stage (INFO)
         # and a nested one (DEBUG) alike (benchmarks/bench_telemetry.py).
+        # With torch imported, only a stage that will use CUDA needs the full path: programs
+        # that import torch but never initialise CUDA keep the hot path.
         if ((_log_hint(INFO) is not False and _is_loud(current)) or BRIDGE[0] is not None
-                or (gpu_possible and "torch" in _modules)):
+                or (gpu_possible and "torch" in _modules
+                    and _cuda.cuda_for(sync_cuda) is not None)):
             return call_in_full(name, sync_cuda, nvtx, wrapped, args, kwargs)
         registry = current.registry
         if current.name is None:

@@ -18,7 +18,8 @@ from ._records import OK
 class Frame:
     """One stage activation: where it records, where it nests, what it added up, how it ended.
 
-    One is created per stage call; ``__init__`` is the one place a frame is built. A frame
+    One is created per stage call, by ``__init__`` (the decorator's hot path builds the frame
+    of a top-level call inline, setting the same slots: see ``_core.fast_call``). A frame
     made without ``under`` is the root frame of ``registry``: its ``name`` is None and
     top-level stages start under it.
 

@@ -12,6 +12,11 @@ cover. A call that starts inside or after the frontier extends it exactly; one t
 before the frontier reaches back to the end of the block before it, no further, so a figure can
 come out short (a call that ran across several earlier ones, which all ended before it), never
 long. See ``extend_union``.
+
+A plain function call past the record cap, in a registry that one thread records into, is not
+folded when it ends: its duration and end wait in ``Tally.pending`` and are counted in a batch
+(``fold_pending``) when the batch is full, before any other call of the stage is folded, and
+whenever the statistics are read.
 """
 
 from __future__ import annotations
@@ -135,7 +140,6 @@ def fold_times(tally: Tally, start: int, end: int, duration: int, children: int,
         tally.max_ns = duration
     if tally.calls >= tally.next_pick:
         tally.sample(duration)
-
 
 
 def fold_pending(tally: Tally) -> None:
