@@ -11,9 +11,11 @@ list of every duration; "timed_stage off" is what ``VIRNUCPRO_TELEMETRY=0`` give
 itself. Methods are called as ``obj.method()``, so binding is part of the cost. The target: at
 most 1.25 times codetiming's overhead per call, for plain functions and for methods.
 
-Then the memory figure: how much the process grows (resident set size, read from
-``/proc/self/statm``) over 2,000,000 more calls of one decorated function, after a first
-100,000 filled the record cap; the target is less than 20 MiB, with ``calls`` exact.
+Then the cost under contention (no target): wall time per call when 2 and 8 threads call one
+stage into one registry. Then the memory figure: how much the process grows (resident set
+size, read from ``/proc/self/statm``) over 2,000,000 more calls of one decorated function,
+after a first 100,000 filled the record cap; the target is less than 20 MiB, with ``calls``
+exact.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import gc
 import os
 import platform
 import statistics
+import threading
 from collections.abc import Callable
 from itertools import repeat
 from time import perf_counter_ns
@@ -140,6 +143,25 @@ def memory_growth(calls: int) -> tuple[int, int]:
     return after - before, registry["Memory"].calls
 
 
+def threaded_ns_per_call(threads: int, calls: int) -> float:
+    """Wall nanoseconds per call when ``threads`` threads call one stage into one registry
+    (the calls are folded under the registry's lock, so they contend for it)."""
+    stage = timed_stage("Threaded")(work)
+
+    def loop() -> None:
+        for _ in repeat(None, calls):
+            stage()
+
+    with use_registry(StageRegistry()):
+        workers = [threading.Thread(target=loop) for _ in range(threads)]
+        start = perf_counter_ns()
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        return (perf_counter_ns() - start) / (threads * calls)
+
+
 def report(samples: dict[str, list[float]], rounds: int, calls: int) -> str:
     """Format the medians as a table, with overhead over the bare call."""
     medians = {name: statistics.median(values) for name, values in samples.items()}
@@ -171,6 +193,9 @@ def main() -> None:
     parser.add_argument("--memory-calls", type=int, default=MEMORY_CALLS)
     args = parser.parse_args()
     print(report(run(args.rounds, args.calls), args.rounds, args.calls))
+    for threads in (2, 8):
+        print(f"{threads} threads, one registry: "
+              f"{threaded_ns_per_call(threads, args.calls):,.0f} ns per call (wall)")
     growth, counted = memory_growth(args.memory_calls)
     print(f"memory: {args.memory_calls:,} more calls of one stage grew RSS by "
           f"{growth / 2**20:.1f} MiB (target < {MEMORY_TARGET_MIB} MiB); calls counted: "

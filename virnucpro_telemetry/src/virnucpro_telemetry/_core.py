@@ -330,7 +330,8 @@ def _record(frame: Frame) -> None:
     if frame.nvtx:
         _cuda.nvtx_pop()
     registry = frame.registry
-    if registry._solo != frame.thread:
+    solo = registry._solo
+    if solo != frame.thread and solo != SHARED:  # once shared, it stays so: no lock here
         _note_thread(registry, frame.thread)
     tally = registry._tallies.get(frame.name)
     if registry._solo == SHARED or (tally is not None and tally.pending):
