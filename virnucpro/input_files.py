@@ -107,9 +107,9 @@ def check_input(input_path: Path, streams: bool = False) -> None:
 
 def _check_stream(input_path: Path, streams: bool) -> None:
     if not streams:
-        raise UsageError(f"{input_path}: a pipe or standard input cannot be read here (only a "
-                         "predict run in one process reads one); save the stream to a file "
-                         "and give that file")
+        raise UsageError(f"{input_path}: a pipe or standard input cannot be read here (predict "
+                         "and preprocess read one, except under torchrun); save the stream to "
+                         "a file and give that file")
     if str(input_path) == STANDARD_INPUT and sys.stdin is not None and sys.stdin.isatty():
         raise UsageError("'-' reads the FASTA from standard input, which is a terminal here; "
                          "pipe the FASTA in (zcat x.fa.gz | virnucpro predict - ...)")

@@ -53,13 +53,15 @@ def test_allowed_globals_do_not_leak(demo_models):
         torch.load(demo_models.esm_checkpoint, weights_only=True)
 
 
-def test_checkpoint_with_forbidden_global_is_refused(checkpoint, code_probe):
+@pytest.mark.parametrize("read", [load_esm2, esm_loading.check_esm2],
+                         ids=["the loader", "the cheap check before stage 1"])
+def test_checkpoint_with_forbidden_global_is_refused(checkpoint, code_probe, read):
     payload, marker = code_probe
     data = torch.load(checkpoint, weights_only=False)
     data["extra"] = payload
     torch.save(data, checkpoint)
     with pytest.raises(ModelFileError, match="only tensors and argparse.Namespace"):
-        load_esm2(checkpoint)
+        read(checkpoint)
     assert not marker.exists()
 
 
@@ -138,15 +140,6 @@ def test_offline_a_named_model_not_cached_is_refused_without_a_download(monkeypa
     with pytest.raises(ModelFileError, match="not in the model cache and HF_HUB_OFFLINE is set"):
         esm_loading.check_esm2("esm2_t36_3B_UR50D", cache_dir=tmp_path)
 
-
-def test_the_cheap_check_refuses_what_the_loader_refuses(checkpoint, code_probe):
-    payload, marker = code_probe
-    data = torch.load(checkpoint, weights_only=False)
-    data["extra"] = payload
-    torch.save(data, checkpoint)
-    with pytest.raises(ModelFileError, match="only tensors and argparse.Namespace"):
-        esm_loading.check_esm2(checkpoint)
-    assert not marker.exists()
 
 
 def test_named_model_already_cached_is_not_downloaded(monkeypatch, demo_models, tmp_path):

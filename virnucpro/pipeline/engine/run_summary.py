@@ -139,7 +139,7 @@ def check_trace_file(path: Path | None) -> None:
     """
     if path is None:
         return
-    folder = path.parent if str(path.parent) else Path(".")
+    folder = path.parent  # '.' for a bare file name
     if path.is_dir():
         raise UsageError(f"--trace {path}: is a folder; give a file name (e.g. {path}/trace.json)")
     if not folder.is_dir() or not os.access(folder, os.W_OK):

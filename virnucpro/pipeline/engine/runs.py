@@ -29,7 +29,6 @@ from pathlib import Path
 
 from virnucpro.config import PipelineConfig, ResolvedModels
 from virnucpro.errors import UsageError, os_errors_explained
-from virnucpro.file_digests import file_sha256
 from virnucpro.input_files import (
     check_input,
     is_spooled,
@@ -214,7 +213,7 @@ def open_run(request: RunRequest, models: ResolvedModels | None) -> OpenRun:
     values = SettingValues(config, models, request.fasta, request.dataset_table)
     stages = request.kept + request.pipeline
     plan = plan_stages(stages, layout, values, checkpoints, resume, kept=request.kept)
-    write_json_record(layout.run_record, _run_record(request, models))
+    write_json_record(layout.run_record, _run_record(request, models, values))
     loop = StageLoop(stages, layout, config, models, checkpoints, plan)
     for stage in request.kept:
         loop.follow(stage)
@@ -230,8 +229,10 @@ def _check_kept(request: RunRequest, checkpoints: Checkpoints) -> None:
             )
 
 
-def _run_record(request: RunRequest, models: ResolvedModels | None) -> dict:
-    """The run record (``pipeline.engine.checkpoint``) of this run."""
+def _run_record(request: RunRequest, models: ResolvedModels | None,
+                values: SettingValues) -> dict:
+    """The run record (``pipeline.engine.checkpoint``) of this run; the input's SHA-256 is the
+    one its stage 1 is keyed on (``values``), so a large input is read once, not twice."""
     config = request.config
     settings = {name: getattr(config, name) for name in _RECORDED_SETTINGS}
     settings["model"] = None if config.model is None else str(config.model)  # -m as typed
@@ -244,7 +245,7 @@ def _run_record(request: RunRequest, models: ResolvedModels | None) -> dict:
     if request.kept_record:
         inputs = {"input": request.kept_record.get("input")}
     elif request.fasta is not None:
-        inputs = {"input": {"path": str(request.fasta), "sha256": file_sha256(request.fasta),
+        inputs = {"input": {"path": str(request.fasta), "sha256": values.value("input"),
                             "stream": is_spooled(request.fasta)}}
     else:
         inputs = {"inputs": [{"path": str(item.path), "label": item.label, "group": item.group}
